@@ -1,0 +1,130 @@
+using System.Collections.Immutable;
+using Zone.Actors.Money;
+
+namespace Zone.Actors.Ledger;
+
+public sealed record AccountState(Opg Available, Opg Reserved, Opg Staked, long StakeUnlocksAtMillis, ImmutableDictionary<string, Opg> Reservations)
+{
+    public static readonly AccountState Empty = new(Opg.Zero, Opg.Zero, Opg.Zero, 0, ImmutableDictionary<string, Opg>.Empty.WithComparers(StringComparer.Ordinal));
+
+    public Opg Total => Available + Reserved + Staked;
+}
+
+/// <summary>Identifies a command for idempotency: the same reference may be used once per kind and account.</summary>
+public readonly record struct DedupKey(LedgerCommandKind Kind, string AccountId, string Reference)
+{
+    public static DedupKey Of(ILedgerCommand command) => new(command.Kind, command.AccountId, command.Reference);
+}
+
+/// <summary>
+/// A ledger partition's state. Immutable; a group of commands is decided and applied on a <see cref="Builder"/>
+/// (so each command sees the effects of the ones before it) and frozen once, when the write is durable.
+/// The dedup window is bounded by <see cref="LedgerRules.DedupWindowEntries"/>: oldest references are forgotten first.
+/// </summary>
+public sealed record LedgerState(
+    ImmutableDictionary<string, AccountState> Accounts,
+    ImmutableDictionary<DedupKey, LedgerEntry> Dedup,
+    ImmutableQueue<DedupKey> DedupOrder,
+    int DedupCount,
+    ImmutableSortedDictionary<string, OutboxCredit> Outbox,
+    Opg Minted,
+    Opg Burned)
+{
+    public static readonly LedgerState Empty = new(
+        ImmutableDictionary<string, AccountState>.Empty.WithComparers(StringComparer.Ordinal),
+        ImmutableDictionary<DedupKey, LedgerEntry>.Empty,
+        ImmutableQueue<DedupKey>.Empty,
+        0,
+        ImmutableSortedDictionary<string, OutboxCredit>.Empty.WithComparers(StringComparer.Ordinal),
+        Opg.Zero,
+        Opg.Zero);
+
+    public Opg InFlight => Opg.Sum(Outbox.Values.Select(o => o.Amount));
+
+    public AccountState? Find(string accountId) => Accounts.GetValueOrDefault(accountId);
+
+    public Builder ToBuilder() => new(this);
+
+    public LedgerState Apply(LedgerEntry entry, LedgerRules rules)
+    {
+        var builder = ToBuilder();
+        LedgerDecider.Apply(builder, entry, rules);
+        return builder.ToImmutable();
+    }
+
+    public LedgerState Apply(LedgerEntriesWritten written, LedgerRules rules)
+    {
+        var builder = ToBuilder();
+        foreach (var entry in written.Entries) LedgerDecider.Apply(builder, entry, rules);
+        foreach (var key in written.DeliveredCredits) builder.Outbox.Remove(key);
+        return builder.ToImmutable();
+    }
+
+    public LedgerPartitionSnapshot ToSnapshot()
+    {
+        var accounts = Accounts.OrderBy(a => a.Key, StringComparer.Ordinal)
+            .Select(a => new AccountSnapshot(a.Key, a.Value.Available, a.Value.Staked, a.Value.StakeUnlocksAtMillis,
+                a.Value.Reservations.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new ReservationSnapshot(r.Key, r.Value)).ToImmutableArray()))
+            .ToImmutableArray();
+        var window = DedupOrder.Where(Dedup.ContainsKey).Select(k => Dedup[k]).ToImmutableArray();
+        return new LedgerPartitionSnapshot(accounts, window, Outbox.Values.ToImmutableArray(), Minted, Burned);
+    }
+
+    public static LedgerState FromSnapshot(LedgerPartitionSnapshot snapshot)
+    {
+        var builder = Empty.ToBuilder();
+        foreach (var a in snapshot.Accounts)
+        {
+            var reservations = a.Reservations.ToImmutableDictionary(r => r.Reference, r => r.Amount, StringComparer.Ordinal);
+            builder.Accounts[a.AccountId] = new AccountState(a.Available, Opg.Sum(reservations.Values), a.Staked, a.StakeUnlocksAtMillis, reservations);
+        }
+        foreach (var entry in snapshot.DedupWindow) builder.Remember(entry, int.MaxValue);
+        foreach (var credit in snapshot.Outbox) builder.Outbox[credit.ClearingKey] = credit;
+        builder.Minted = snapshot.Minted;
+        builder.Burned = snapshot.Burned;
+        return builder.ToImmutable();
+    }
+
+    /// <summary>The mutable working copy of one group commit.</summary>
+    public sealed class Builder
+    {
+        internal Builder(LedgerState state)
+        {
+            Accounts = state.Accounts.ToBuilder();
+            Dedup = state.Dedup.ToBuilder();
+            DedupOrder = state.DedupOrder;
+            DedupCount = state.DedupCount;
+            Outbox = state.Outbox.ToBuilder();
+            Minted = state.Minted;
+            Burned = state.Burned;
+        }
+
+        public ImmutableDictionary<string, AccountState>.Builder Accounts { get; }
+        public ImmutableDictionary<DedupKey, LedgerEntry>.Builder Dedup { get; }
+        public ImmutableQueue<DedupKey> DedupOrder { get; private set; }
+        public int DedupCount { get; private set; }
+        public ImmutableSortedDictionary<string, OutboxCredit>.Builder Outbox { get; }
+        public Opg Minted { get; set; }
+        public Opg Burned { get; set; }
+
+        public AccountState? Find(string accountId) => Accounts.GetValueOrDefault(accountId);
+
+        /// <summary>Records an accepted command's answer, forgetting the oldest ones beyond <paramref name="capacity"/>.</summary>
+        public void Remember(LedgerEntry entry, int capacity)
+        {
+            var key = DedupKey.Of(entry.Command);
+            if (!Dedup.TryAdd(key, entry)) return;
+            DedupOrder = DedupOrder.Enqueue(key);
+            DedupCount++;
+            while (DedupCount > capacity)
+            {
+                DedupOrder = DedupOrder.Dequeue(out var oldest);
+                Dedup.Remove(oldest);
+                DedupCount--;
+            }
+        }
+
+        public LedgerState ToImmutable() =>
+            new(Accounts.ToImmutable(), Dedup.ToImmutable(), DedupOrder, DedupCount, Outbox.ToImmutable(), Minted, Burned);
+    }
+}
