@@ -1,0 +1,38 @@
+using System.CommandLine;
+using Zone.Host.Cli;
+
+namespace Zone.Host.Configuration;
+
+public static class ConfigCommand
+{
+    public static Command Create()
+    {
+        var show = new Option<bool>("--show") { Description = "Print every zone.* key with its effective value and where it came from" };
+        var command = new Command("config", "Validate and show the effective configuration (defaults < --config < --set < ZONE__* environment)") { show };
+        command.SetZoneAction((parse, _) =>
+        {
+            var configuration = GlobalOptions.LoadConfiguration(parse);
+            configuration.ToSettings();
+            if (!parse.GetValue(show))
+            {
+                Console.WriteLine("configuration is valid (use --show to print it)");
+                return Task.FromResult(0);
+            }
+            Console.Write(Render(configuration));
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    public static string Render(ZoneConfiguration configuration)
+    {
+        var lines = ConfigSchema.Leaves(configuration.Config.GetConfig("zone").Root, "zone")
+            .OrderBy(l => l.Path, StringComparer.Ordinal)
+            .Select(l => (l.Path, Value: l.Value.IsArray()
+                ? "[" + string.Join(", ", l.Value.GetArray().Select(v => Actors.Hosting.PersistenceHocon.Quote(v.GetString()))) + "]"
+                : Actors.Hosting.PersistenceHocon.Quote(l.Value.GetString())))
+            .ToList();
+        var width = lines.Max(l => l.Path.Length + l.Value.Length + 3);
+        return string.Concat(lines.Select(l => $"{$"{l.Path} = {l.Value}".PadRight(width)}  # {configuration.SourceOf(l.Path)}\n"));
+    }
+}
