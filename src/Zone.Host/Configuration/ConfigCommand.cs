@@ -24,13 +24,19 @@ public static class ConfigCommand
         return command;
     }
 
+    /// <summary>Numbers and booleans as they are, everything else quoted, so the output is valid HOCON.</summary>
+    private static string Literal(string? text) =>
+        double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out _) || text is "true" or "false" or "on" or "off"
+            ? text!
+            : Actors.Hosting.PersistenceHocon.Quote(text ?? "");
+
     public static string Render(ZoneConfiguration configuration)
     {
         var lines = ConfigSchema.Leaves(configuration.Config.GetConfig("zone").Root, "zone")
             .OrderBy(l => l.Path, StringComparer.Ordinal)
-            .Select(l => (l.Path, Value: l.Value.IsArray()
-                ? "[" + string.Join(", ", l.Value.GetArray().Select(v => Actors.Hosting.PersistenceHocon.Quote(v.GetString()))) + "]"
-                : Actors.Hosting.PersistenceHocon.Quote(l.Value.GetString())))
+            .Select(l => (l.Path, Value: ConfigSchema.IsList(l.Value)
+                ? "[" + string.Join(", ", (l.Value.IsArray() ? l.Value.GetArray() : []).Select(v => Literal(v.GetString()))) + "]"
+                : Literal(l.Value.GetString())))
             .ToList();
         var width = lines.Max(l => l.Path.Length + l.Value.Length + 3);
         return string.Concat(lines.Select(l => $"{$"{l.Path} = {l.Value}".PadRight(width)}  # {configuration.SourceOf(l.Path)}\n"));

@@ -50,8 +50,8 @@ public sealed partial class ConfigSchema
 
     private static ValueKind KindOf(HoconValue value)
     {
-        if (value.IsArray()) return ValueKind.List;
-        var text = value.GetString();
+        if (IsList(value)) return ValueKind.List;
+        var text = value.GetString() ?? "";
         if (IsBoolean(text)) return ValueKind.Boolean;
         if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)) return ValueKind.Integer;
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _)) return ValueKind.Number;
@@ -61,9 +61,9 @@ public sealed partial class ConfigSchema
 
     private static bool Accepts(ValueKind kind, HoconValue value)
     {
-        if (kind == ValueKind.List) return value.IsArray();
-        if (value.IsArray() || !value.IsString()) return false;
-        var text = value.GetString();
+        if (kind == ValueKind.List) return IsList(value);
+        if (IsList(value) || !value.IsString()) return false;
+        var text = value.GetString() ?? "";
         return kind switch
         {
             ValueKind.Boolean => IsBoolean(text),
@@ -73,6 +73,9 @@ public sealed partial class ConfigSchema
             _ => true,
         };
     }
+
+    /// <summary>An empty HOCON list is not IsArray() in Akka's parser, but its element is still a HoconArray.</summary>
+    internal static bool IsList(HoconValue value) => value.IsArray() || value.Values.Any(v => v is HoconArray);
 
     private static bool IsBoolean(string text) => text is "true" or "false" or "on" or "off" or "yes" or "no";
 
@@ -87,7 +90,7 @@ public sealed partial class ConfigSchema
     };
 
     private static string Show(HoconValue value) =>
-        value.IsArray() ? "a list" : value.IsObject() ? "a section { ... }" : $"'{value.GetString()}'";
+        IsList(value) ? "a list" : value.IsObject() ? "a section { ... }" : $"'{value.GetString() ?? ""}'";
 
     [GeneratedRegex(@"^\d+(\.\d+)?\s*(ns|us|µs|ms|s|m|h|d|nanos|micros|millis|seconds|minutes|hours|days)$")]
     private static partial Regex DurationPattern();
