@@ -7,6 +7,7 @@ public sealed record ConfigLayer(string Source, Config Config)
 {
     public static ConfigLayer FromText(string source, string hocon)
     {
+        if (HoconSyntax.FindError(hocon) is { } syntaxError) throw new ZoneConfigException($"{source}: not valid HOCON: {syntaxError}");
         try
         {
             return new ConfigLayer(source, ConfigurationFactory.ParseString(hocon));

@@ -33,6 +33,8 @@ public sealed class ZoneNode : IAsyncDisposable
             .ConfigureLogging(logging => logging
                 .ClearProviders()
                 .SetMinimumLevel(logLevel)
+                // Logs go to stderr so that stdout carries only a command's result (e.g. --json output).
+                .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)
                 .AddSimpleConsole(console =>
                 {
                     console.SingleLine = true;
