@@ -1,4 +1,6 @@
 using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
 using Akka.Hosting;
 
 namespace Zone.Actors.Hosting;
@@ -21,4 +23,15 @@ public static class ZoneHostingExtensions
             });
         return builder;
     }
+
+    /// <summary>
+    /// Shard options every Zone entity type uses: ddata state store (Akka.Hosting would otherwise leave the
+    /// deprecated persistence mode), no remember-entities (entities recover lazily on their next message).
+    /// </summary>
+    public static ShardOptions ShardOptions(string? role = null) => new()
+    {
+        StateStoreMode = StateStoreMode.DData,
+        RememberEntities = false,
+        Role = role,
+    };
 }
