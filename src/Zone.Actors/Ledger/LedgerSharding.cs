@@ -21,7 +21,8 @@ public static class LedgerSharding
     public const string SettlementTypeName = "settlement";
     public const string Role = "ledger";
 
-    public static LedgerRegions Start(ActorSystem system, LedgerSettings ledger, SettlementSettings settlement, int numberOfShards)
+    /// <param name="legRoute">Where settlement entities send their legs: the ledger region, unless a crash test interposes a gate.</param>
+    public static LedgerRegions Start(ActorSystem system, LedgerSettings ledger, SettlementSettings settlement, int numberOfShards, Func<IActorRef>? legRoute = null)
     {
         Validate(ledger, settlement);
         var sharding = ClusterSharding.Get(system);
@@ -29,7 +30,7 @@ public static class LedgerSharding
         var extractor = new ZoneMessageExtractor(numberOfShards);
         IActorRef Region() => sharding.ShardRegion(LedgerTypeName);
         var ledgerRegion = sharding.Start(LedgerTypeName, id => LedgerPartitionActor.Props(id, ledger, Region), shardingSettings, extractor);
-        var settlementRegion = sharding.Start(SettlementTypeName, id => SettlementActor.Props(id, settlement, Region), shardingSettings, extractor);
+        var settlementRegion = sharding.Start(SettlementTypeName, id => SettlementActor.Props(id, settlement, legRoute ?? Region), shardingSettings, extractor);
         return new LedgerRegions(ledgerRegion, settlementRegion);
     }
 

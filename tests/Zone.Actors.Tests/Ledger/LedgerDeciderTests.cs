@@ -9,7 +9,7 @@ public sealed class LedgerDeciderTests
 {
     private static readonly LedgerRules Rules = new("treasury", UnstakeCooldownMillis: 1_000, DedupWindowEntries: 1_000);
 
-    private static Opg Opg(long whole) => Money.Opg.FromWhole(whole);
+    private static Opg Opg(long whole) => global::Zone.Actors.Money.Opg.FromWhole(whole);
 
     /// <summary>Decides and, if accepted, applies: what a partition does for one command.</summary>
     private static (LedgerState State, LedgerReply Reply, bool Written) Run(LedgerState state, ILedgerCommand command)
@@ -51,11 +51,11 @@ public sealed class LedgerDeciderTests
     {
         var state = Funded("alice", 10);
         Rejected(state, new Reserve("alice", "j", Opg(-1)), NegativeAmount);
-        Rejected(state, new Reserve("alice", "j", Money.Opg.Zero), ZeroAmount);
+        Rejected(state, new Reserve("alice", "j", global::Zone.Actors.Money.Opg.Zero), ZeroAmount);
         Rejected(state, new Transfer("alice", "t", "bob", Opg(-3)), NegativeAmount);
-        Rejected(state, new Credit("alice", "c", Money.Opg.Zero, "k"), ZeroAmount);
+        Rejected(state, new Credit("alice", "c", global::Zone.Actors.Money.Opg.Zero, "k"), ZeroAmount);
         Rejected(state, new Stake("alice", "s", Opg(-1), 0), NegativeAmount);
-        Rejected(state, new Mint("treasury", "m", Money.Opg.Zero), ZeroAmount);
+        Rejected(state, new Mint("treasury", "m", global::Zone.Actors.Money.Opg.Zero), ZeroAmount);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class LedgerDeciderTests
         Assert.Equal((Opg(6), Opg(4)), (state.Find("alice")!.Available, state.Find("alice")!.Reserved));
         (state, reply, _) = Run(state, new Release("alice", "job-1"));
         Assert.Equal(Opg(4), reply.Amount);
-        Assert.Equal((Opg(10), Money.Opg.Zero), (state.Find("alice")!.Available, state.Find("alice")!.Reserved));
+        Assert.Equal((Opg(10), global::Zone.Actors.Money.Opg.Zero), (state.Find("alice")!.Available, state.Find("alice")!.Reserved));
         // Released once: a capture of it now finds nothing.
         Rejected(state, new Capture("alice", "batch-1", "batch-1", ["job-1"]), UnknownReference);
     }
@@ -111,7 +111,7 @@ public sealed class LedgerDeciderTests
         Rejected(state, new Capture("alice", "b", "b", ["j1", "j1"]), InvalidCommand);
         var (after, reply, _) = Run(state, new Capture("alice", "b", "b", ["j1", "j2"]));
         Assert.Equal(Opg(5), reply.Amount);
-        Assert.Equal((Opg(5), Money.Opg.Zero), (after.Find("alice")!.Available, after.Find("alice")!.Reserved));
+        Assert.Equal((Opg(5), global::Zone.Actors.Money.Opg.Zero), (after.Find("alice")!.Available, after.Find("alice")!.Reserved));
         Rejected(after, new Release("alice", "j1"), UnknownReference);
     }
 
