@@ -33,6 +33,12 @@ public sealed class SettlementWorkload : ReceiveActor
         public static readonly ResetStats Instance = new();
     }
 
+    /// <summary>Starts no new job; those in flight finish.</summary>
+    public sealed record Drain
+    {
+        public static readonly Drain Instance = new();
+    }
+
     public sealed record GetStats
     {
         public static readonly GetStats Instance = new();
@@ -46,6 +52,7 @@ public sealed class SettlementWorkload : ReceiveActor
     private readonly Dictionary<string, (long StartedAt, SettlementJob Job)> _inFlight = new(StringComparer.Ordinal);
     private readonly double[] _latencies;
     private readonly Stopwatch _sinceReset = Stopwatch.StartNew();
+    private bool _draining;
     private long _next, _max, _settled, _failed, _rejected, _latencyCount;
 
     public SettlementWorkload(WorkloadShape shape, IActorRef ledger, IActorRef settlement)
@@ -60,6 +67,7 @@ public sealed class SettlementWorkload : ReceiveActor
         Receive<JobRejected>(OnRejected);
         Receive<ResetStats>(_ => { _settled = _failed = _rejected = _latencyCount = 0; _sinceReset.Restart(); });
         Receive<GetStats>(_ => Sender.Tell(Snapshot()));
+        Receive<Drain>(_ => _draining = true);
     }
 
     public static Props Props(WorkloadShape shape, IActorRef ledger, IActorRef settlement) =>
@@ -67,7 +75,7 @@ public sealed class SettlementWorkload : ReceiveActor
 
     private void Refill()
     {
-        while (_inFlight.Count < _shape.WindowJobs && (_max == 0 || _next < _max))
+        while (!_draining && _inFlight.Count < _shape.WindowJobs && (_max == 0 || _next < _max))
         {
             var count = (int)Math.Min(Math.Min(_shape.ChunkJobs, _shape.WindowJobs - _inFlight.Count), _max == 0 ? long.MaxValue : _max - _next);
             var reserves = new List<ILedgerCommand>(count);

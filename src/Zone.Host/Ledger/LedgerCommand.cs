@@ -120,7 +120,7 @@ public static class LedgerCommand
 
     private static Task<LedgerRuntime> StartAsync(ZoneConfiguration configuration, CancellationToken cancellationToken) =>
         LedgerRuntime.StartAsync(configuration.ToSettings(), LedgerConfiguration.Ledger(configuration), LedgerConfiguration.Settlement(configuration),
-            ZoneNode.ParseLogLevel(configuration.GetString("zone.log-level")), cancellationToken);
+            configuration.LogLevel, cancellationToken);
 
     /// <summary>Opens the configured journal read-only through Persistence.Query; the journal must already exist.</summary>
     private static async Task<T> WithReader<T>(ParseResult parse, Func<ActorSystem, Task<T>> read)
