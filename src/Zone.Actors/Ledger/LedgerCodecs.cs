@@ -41,10 +41,10 @@ public sealed class LedgerCodecs : ICodecModule
         r.Add<LedgerPartitionSnapshot>("ledger.partition-snapshot.v1",
             (w, m) =>
             {
-                w.WriteList(m.Accounts, WriteAccount); w.WriteList(m.DedupWindow, WriteEntry); w.WriteList(m.Outbox, WriteOutbox);
+                w.WriteList(m.Accounts, WriteAccount); w.WriteList(m.DedupWindow, WriteEntry); w.WriteInt(m.PreviousGenerationEntries); w.WriteList(m.Outbox, WriteOutbox);
                 w.WriteOpg(m.Minted); w.WriteOpg(m.Burned);
             },
-            rd => new LedgerPartitionSnapshot(rd.ReadList(ReadAccount), rd.ReadList(ReadEntry), rd.ReadList(ReadOutbox), rd.ReadOpg(), rd.ReadOpg()));
+            rd => new LedgerPartitionSnapshot(rd.ReadList(ReadAccount), rd.ReadList(ReadEntry), rd.ReadInt(), rd.ReadList(ReadOutbox), rd.ReadOpg(), rd.ReadOpg()));
         r.Add<PartitionBalances>("ledger.partition-balances.v1",
             (w, m) => { w.WriteString(m.PartitionId); w.WriteList(m.Accounts, WriteAccount); w.WriteOpg(m.InFlight); w.WriteOpg(m.Minted); w.WriteOpg(m.Burned); },
             rd => new PartitionBalances(rd.ReadString(), rd.ReadList(ReadAccount), rd.ReadOpg(), rd.ReadOpg(), rd.ReadOpg()));

@@ -20,7 +20,7 @@ public static class LedgerDecider
     {
         if (string.IsNullOrEmpty(command.AccountId) || string.IsNullOrEmpty(command.Reference))
             return Reject(command, InvalidCommand, "account and reference are required");
-        if (state.Dedup.TryGetValue(DedupKey.Of(command), out var first))
+        if (state.TryRemembered(DedupKey.Of(command), out var first))
             return first.Command.Equals(command)
                 ? new LedgerDecision(null, LedgerReply.Accept(command, first.Amount, duplicate: true))
                 : Reject(command, Conflict, $"reference '{command.Reference}' was used for different content");

@@ -26,9 +26,9 @@ public sealed record ReservationSnapshot(string Reference, Opg Amount) : IZoneMe
 
 public sealed record AccountSnapshot(string AccountId, Opg Available, Opg Staked, long StakeUnlocksAtMillis, ImmutableArray<ReservationSnapshot> Reservations) : IZoneMessage;
 
-/// <summary>A partition's whole state; the dedup window is kept in order so eviction resumes where it stopped.</summary>
+/// <summary>A partition's whole state. The dedup window's first <see cref="PreviousGenerationEntries"/> entries are its older generation.</summary>
 public sealed record LedgerPartitionSnapshot(
-    ImmutableArray<AccountSnapshot> Accounts, ImmutableArray<LedgerEntry> DedupWindow, ImmutableArray<OutboxCredit> Outbox, Opg Minted, Opg Burned) : IZoneMessage;
+    ImmutableArray<AccountSnapshot> Accounts, ImmutableArray<LedgerEntry> DedupWindow, int PreviousGenerationEntries, ImmutableArray<OutboxCredit> Outbox, Opg Minted, Opg Burned) : IZoneMessage;
 
 /// <summary>Balances of one partition as a live node sees them.</summary>
 public sealed record PartitionBalances(string PartitionId, ImmutableArray<AccountSnapshot> Accounts, Opg InFlight, Opg Minted, Opg Burned) : IZoneMessage;

@@ -19,13 +19,14 @@ public readonly record struct DedupKey(LedgerCommandKind Kind, string AccountId,
 /// <summary>
 /// A ledger partition's state. Immutable; a group of commands is decided and applied on a <see cref="Builder"/>
 /// (so each command sees the effects of the ones before it) and frozen once, when the write is durable.
-/// The dedup window is bounded by <see cref="LedgerRules.DedupWindowEntries"/>: oldest references are forgotten first.
+/// The dedup window is bounded by <see cref="LedgerRules.DedupWindowEntries"/> and kept in two generations of at most
+/// half that each: when the current one fills it becomes the previous one and the old previous one is dropped whole.
+/// That forgets oldest-first like a queue, at O(1) per command and without a second structure to keep in order.
 /// </summary>
 public sealed record LedgerState(
     ImmutableDictionary<string, AccountState> Accounts,
     ImmutableDictionary<DedupKey, LedgerEntry> Dedup,
-    ImmutableQueue<DedupKey> DedupOrder,
-    int DedupCount,
+    ImmutableDictionary<DedupKey, LedgerEntry> DedupPrevious,
     ImmutableSortedDictionary<string, OutboxCredit> Outbox,
     Opg Minted,
     Opg Burned)
@@ -33,11 +34,12 @@ public sealed record LedgerState(
     public static readonly LedgerState Empty = new(
         ImmutableDictionary<string, AccountState>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableDictionary<DedupKey, LedgerEntry>.Empty,
-        ImmutableQueue<DedupKey>.Empty,
-        0,
+        ImmutableDictionary<DedupKey, LedgerEntry>.Empty,
         ImmutableSortedDictionary<string, OutboxCredit>.Empty.WithComparers(StringComparer.Ordinal),
         Opg.Zero,
         Opg.Zero);
+
+    public int DedupCount => Dedup.Count + DedupPrevious.Count;
 
     public Opg InFlight => Opg.Sum(Outbox.Values.Select(o => o.Amount));
 
@@ -66,8 +68,8 @@ public sealed record LedgerState(
             .Select(a => new AccountSnapshot(a.Key, a.Value.Available, a.Value.Staked, a.Value.StakeUnlocksAtMillis,
                 a.Value.Reservations.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new ReservationSnapshot(r.Key, r.Value)).ToImmutableArray()))
             .ToImmutableArray();
-        var window = DedupOrder.Where(Dedup.ContainsKey).Select(k => Dedup[k]).ToImmutableArray();
-        return new LedgerPartitionSnapshot(accounts, window, Outbox.Values.ToImmutableArray(), Minted, Burned);
+        var window = DedupPrevious.Values.Concat(Dedup.Values).ToImmutableArray();
+        return new LedgerPartitionSnapshot(accounts, window, DedupPrevious.Count, Outbox.Values.ToImmutableArray(), Minted, Burned);
     }
 
     public static LedgerState FromSnapshot(LedgerPartitionSnapshot snapshot)
@@ -78,7 +80,7 @@ public sealed record LedgerState(
             var reservations = a.Reservations.ToImmutableDictionary(r => r.Reference, r => r.Amount, StringComparer.Ordinal);
             builder.Accounts[a.AccountId] = new AccountState(a.Available, Opg.Sum(reservations.Values), a.Staked, a.StakeUnlocksAtMillis, reservations);
         }
-        foreach (var entry in snapshot.DedupWindow) builder.Remember(entry, int.MaxValue);
+        builder.RestoreWindow(snapshot.DedupWindow.Take(snapshot.PreviousGenerationEntries), snapshot.DedupWindow.Skip(snapshot.PreviousGenerationEntries));
         foreach (var credit in snapshot.Outbox) builder.Outbox[credit.ClearingKey] = credit;
         builder.Minted = snapshot.Minted;
         builder.Burned = snapshot.Burned;
@@ -92,39 +94,41 @@ public sealed record LedgerState(
         {
             Accounts = state.Accounts.ToBuilder();
             Dedup = state.Dedup.ToBuilder();
-            DedupOrder = state.DedupOrder;
-            DedupCount = state.DedupCount;
+            DedupPrevious = state.DedupPrevious;
             Outbox = state.Outbox.ToBuilder();
             Minted = state.Minted;
             Burned = state.Burned;
         }
 
         public ImmutableDictionary<string, AccountState>.Builder Accounts { get; }
-        public ImmutableDictionary<DedupKey, LedgerEntry>.Builder Dedup { get; }
-        public ImmutableQueue<DedupKey> DedupOrder { get; private set; }
-        public int DedupCount { get; private set; }
+        public ImmutableDictionary<DedupKey, LedgerEntry>.Builder Dedup { get; private set; }
+        public ImmutableDictionary<DedupKey, LedgerEntry> DedupPrevious { get; private set; }
         public ImmutableSortedDictionary<string, OutboxCredit>.Builder Outbox { get; }
         public Opg Minted { get; set; }
         public Opg Burned { get; set; }
 
         public AccountState? Find(string accountId) => Accounts.GetValueOrDefault(accountId);
 
-        /// <summary>Records an accepted command's answer, forgetting the oldest ones beyond <paramref name="capacity"/>.</summary>
+        public bool TryRemembered(DedupKey key, out LedgerEntry entry) =>
+            Dedup.TryGetValue(key, out entry!) || DedupPrevious.TryGetValue(key, out entry!);
+
+        /// <summary>Records an accepted command's answer; at most <paramref name="capacity"/> answers are kept.</summary>
         public void Remember(LedgerEntry entry, int capacity)
         {
             var key = DedupKey.Of(entry.Command);
-            if (!Dedup.TryAdd(key, entry)) return;
-            DedupOrder = DedupOrder.Enqueue(key);
-            DedupCount++;
-            while (DedupCount > capacity)
-            {
-                DedupOrder = DedupOrder.Dequeue(out var oldest);
-                Dedup.Remove(oldest);
-                DedupCount--;
-            }
+            if (DedupPrevious.ContainsKey(key) || !Dedup.TryAdd(key, entry)) return;
+            if (Dedup.Count < Math.Max(1, capacity / 2)) return;
+            DedupPrevious = Dedup.ToImmutable();
+            Dedup = ImmutableDictionary<DedupKey, LedgerEntry>.Empty.ToBuilder();
+        }
+
+        internal void RestoreWindow(IEnumerable<LedgerEntry> previous, IEnumerable<LedgerEntry> current)
+        {
+            DedupPrevious = previous.ToImmutableDictionary(e => DedupKey.Of(e.Command));
+            Dedup = current.ToImmutableDictionary(e => DedupKey.Of(e.Command)).ToBuilder();
         }
 
         public LedgerState ToImmutable() =>
-            new(Accounts.ToImmutable(), Dedup.ToImmutable(), DedupOrder, DedupCount, Outbox.ToImmutable(), Minted, Burned);
+            new(Accounts.ToImmutable(), Dedup.ToImmutable(), DedupPrevious, Outbox.ToImmutable(), Minted, Burned);
     }
 }

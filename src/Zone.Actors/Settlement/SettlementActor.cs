@@ -127,6 +127,7 @@ public sealed class SettlementActor : ReceivePersistentActor, IWithTimers
             var progress = new BatchProgress(batch);
             _progress[batch.BatchId] = progress;
             legs.AddRange(progress.OutstandingLegs());
+            progress.MarkSent();
         }
         Send(legs);
         if (_progress.Count > 0 && !Timers.IsTimerActive(RetryLegs.Instance))
@@ -145,7 +146,11 @@ public sealed class SettlementActor : ReceivePersistentActor, IWithTimers
                 _log.Error("settlement {0}: leg {1} {2} of batch {3} refused ({4}: {5}); retrying", _providerId, reply.Kind, reply.AccountId, reply.Reference, reply.Rejection, reply.Detail);
                 continue;
             }
-            if (progress.Acknowledge(reply, _settings) is { } credits) next.AddRange(credits);
+            if (progress.Acknowledge(reply, _settings) is { } credits)
+            {
+                next.AddRange(credits);
+                progress.MarkSent();
+            }
             if (progress.Done) _pending.Add(progress.Settled());
         }
         Send(next);
@@ -154,7 +159,10 @@ public sealed class SettlementActor : ReceivePersistentActor, IWithTimers
 
     private void ResendLegs()
     {
-        Send(_progress.Values.Where(p => !p.Done).SelectMany(p => p.OutstandingLegs()).ToList());
+        // Only batches that waited a whole interval: the others' legs are still on their way.
+        var stale = _progress.Values.Where(p => !p.Done && p.SentLongerAgoThan(_settings.LegRetryInterval)).ToList();
+        foreach (var progress in stale) progress.MarkSent();
+        Send(stale.SelectMany(p => p.OutstandingLegs()).ToList());
         if (_progress.Count == 0) Timers.Cancel(RetryLegs.Instance);
     }
 
@@ -192,8 +200,13 @@ public sealed class SettlementActor : ReceivePersistentActor, IWithTimers
         private readonly HashSet<string> _failedConsumers = new(StringComparer.Ordinal);
         private Dictionary<DedupKey, ILedgerCommand>? _credits;
         private CreditPlan? _plan;
+        private long _lastSentTimestamp;
 
         public BatchSealed Batch => batch;
+
+        public void MarkSent() => _lastSentTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        public bool SentLongerAgoThan(TimeSpan interval) => System.Diagnostics.Stopwatch.GetElapsedTime(_lastSentTimestamp) >= interval;
 
         public bool Done => _plan is not null && _credits!.Count == 0;
 

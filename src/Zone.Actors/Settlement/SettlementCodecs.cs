@@ -22,8 +22,8 @@ public sealed class SettlementCodecs : ICodecModule
             rd => new BatchSettled(rd.ReadString(), ReadStrings(rd), rd.ReadOpg(), rd.ReadOpg(), rd.ReadOpg()));
         r.Add<SettledJob>("settlement.settled-job.v1", WriteSettledJob, ReadSettledJob);
         r.Add<SettlementSnapshot>("settlement.snapshot.v1",
-            (w, m) => { w.WriteVarLong(m.NextSequence); w.WriteList(m.Unsettled, WriteSealed); w.WriteList(m.SettledWindow, WriteSettledJob); },
-            rd => new SettlementSnapshot(rd.ReadVarLong(), rd.ReadList(ReadSealed), rd.ReadList(ReadSettledJob)));
+            (w, m) => { w.WriteVarLong(m.NextSequence); w.WriteList(m.Unsettled, WriteSealed); w.WriteList(m.SettledWindow, WriteSettledJob); w.WriteInt(m.PreviousGenerationJobs); },
+            rd => new SettlementSnapshot(rd.ReadVarLong(), rd.ReadList(ReadSealed), rd.ReadList(ReadSettledJob), rd.ReadInt()));
     }
 
     private static void WriteJob(ZoneWriter w, SettlementJob j)

@@ -114,7 +114,7 @@ public static class SettlementDecider
             var same = recorded.Equals(job) || recorded.Equals(job with { InputHash = [], OutputHash = [] });
             return same ? new AcceptDecision(AcceptOutcome.Pending, batchId, "") : Conflict(job);
         }
-        return state.Settled.TryGetValue(job.JobId, out var settledIn) ? new AcceptDecision(AcceptOutcome.Settled, settledIn, "") : null;
+        return state.SettledBatchOf(job.JobId) is { } settledIn ? new AcceptDecision(AcceptOutcome.Settled, settledIn, "") : null;
     }
 
     private static AcceptDecision Conflict(SettlementJob job) =>

@@ -24,4 +24,5 @@ public sealed record BatchSettled(string BatchId, ImmutableArray<string> FailedJ
 
 public sealed record SettledJob(string JobId, string BatchId) : IZoneMessage;
 
-public sealed record SettlementSnapshot(long NextSequence, ImmutableArray<BatchSealed> Unsettled, ImmutableArray<SettledJob> SettledWindow) : IZoneMessage;
+/// <summary>A provider's settlement book; the settled window's first <see cref="PreviousGenerationJobs"/> jobs are its older generation.</summary>
+public sealed record SettlementSnapshot(long NextSequence, ImmutableArray<BatchSealed> Unsettled, ImmutableArray<SettledJob> SettledWindow, int PreviousGenerationJobs) : IZoneMessage;

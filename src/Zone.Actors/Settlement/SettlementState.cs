@@ -14,8 +14,7 @@ public sealed record SettlementState(
     ImmutableSortedDictionary<string, BatchSealed> Unsettled,
     ImmutableDictionary<string, string> UnsettledJobBatch,
     ImmutableDictionary<string, string> Settled,
-    ImmutableQueue<string> SettledOrder,
-    int SettledCount)
+    ImmutableDictionary<string, string> SettledPrevious)
 {
     public static SettlementState Empty(string providerId) => new(
         providerId, 1, ImmutableList<SettlementJob>.Empty,
@@ -23,7 +22,11 @@ public sealed record SettlementState(
         ImmutableSortedDictionary<string, BatchSealed>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal),
         ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal),
-        ImmutableQueue<string>.Empty, 0);
+        ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal));
+
+    /// <summary>The batch a recently settled job was paid in; the window holds two generations of at most half its bound each.</summary>
+    public string? SettledBatchOf(string jobId) =>
+        Settled.TryGetValue(jobId, out var batchId) || SettledPrevious.TryGetValue(jobId, out batchId) ? batchId : null;
 
     public SettlementState Apply(BatchSealed batch)
     {
@@ -54,24 +57,21 @@ public sealed record SettlementState(
     private SettlementState RememberSettled(string jobId, string batchId, int capacity)
     {
         var settled = Settled.SetItem(jobId, batchId);
-        var order = SettledOrder.Enqueue(jobId);
-        var count = SettledCount + 1;
-        while (count > capacity)
-        {
-            order = order.Dequeue(out var oldest);
-            settled = settled.Remove(oldest);
-            count--;
-        }
-        return this with { Settled = settled, SettledOrder = order, SettledCount = count };
+        return settled.Count < Math.Max(1, capacity / 2)
+            ? this with { Settled = settled }
+            : this with { SettledPrevious = settled, Settled = Settled.Clear() };
     }
 
     public SettlementSnapshot ToSnapshot() =>
-        new(NextSequence, Unsettled.Values.ToImmutableArray(), SettledOrder.Select(id => new SettledJob(id, Settled[id])).ToImmutableArray());
+        new(NextSequence, Unsettled.Values.ToImmutableArray(),
+            SettledPrevious.Concat(Settled).Select(p => new SettledJob(p.Key, p.Value)).ToImmutableArray(), SettledPrevious.Count);
 
     public static SettlementState FromSnapshot(string providerId, SettlementSnapshot snapshot, int settledWindowJobs)
     {
         var state = Empty(providerId) with { NextSequence = snapshot.NextSequence };
         state = snapshot.Unsettled.Aggregate(state, (s, b) => s.Apply(b));
-        return snapshot.SettledWindow.Aggregate(state, (s, j) => s.RememberSettled(j.JobId, j.BatchId, settledWindowJobs));
+        var previous = snapshot.SettledWindow.Take(snapshot.PreviousGenerationJobs).ToImmutableDictionary(j => j.JobId, j => j.BatchId, StringComparer.Ordinal);
+        var current = snapshot.SettledWindow.Skip(snapshot.PreviousGenerationJobs).ToImmutableDictionary(j => j.JobId, j => j.BatchId, StringComparer.Ordinal);
+        return state with { SettledPrevious = previous, Settled = current };
     }
 }
