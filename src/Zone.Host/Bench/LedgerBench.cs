@@ -41,7 +41,10 @@ public sealed class LedgerBench : IBenchSuite
             ? baseSettings.Persistence : PersistenceSettings.SqliteFile(Path.Combine(context.DataDirectory, "zone.db"));
         await Measure(report, context, "memory", baseSettings with { Persistence = PersistenceSettings.InMemory }, ledger, settlement, cancellationToken);
         await Measure(report, context, "sqlite", baseSettings with { Persistence = sqlite }, ledger, settlement, cancellationToken);
-        report.Note($"sqlite journal {LedgerRuntime.SqlitePath(sqlite)}: WAL, PRAGMA synchronous = {raw.Synchronous} (2 = FULL) on a fresh connection; the journal's connections use the same default");
+        // Akka.Persistence.Sql, linq2db and Microsoft.Data.Sqlite never issue PRAGMA synchronous (their binaries hold no such
+        // statement), so the journal's connections run at the library default that a fresh connection reports here.
+        report.Note($"sqlite journal {LedgerRuntime.SqlitePath(sqlite)}: WAL; PRAGMA synchronous on a fresh connection = {raw.Synchronous} (2 = FULL), " +
+                    "the default the journal's connections run at (no layer sets it)");
         await AuditSqlite(report, context, sqlite, cancellationToken);
 
         if (ThrowawayPostgres.FindBinDirectory() is { } bin)
