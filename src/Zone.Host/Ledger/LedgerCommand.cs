@@ -97,7 +97,7 @@ public static class LedgerCommand
                 stats = await workload.Ask<SettlementWorkload.Stats>(SettlementWorkload.GetStats.Instance, LedgerRuntime.AskTimeout);
                 await Console.Error.WriteLineAsync($"settled {stats.Settled}");
             } while ((limit == Timeout.InfiniteTimeSpan || clock.Elapsed < limit) && (parse.GetValue(jobs) == 0 || stats.Settled + stats.Failed + stats.Rejected < parse.GetValue(jobs)));
-            Console.WriteLine(JsonSerializer.Serialize(new { settled = stats.Settled, failed = stats.Failed, rejected = stats.Rejected }, JsonOptions));
+            Console.WriteLine(JsonSerializer.Serialize(new { runId = shape.RunId, settled = stats.Settled, failed = stats.Failed, rejected = stats.Rejected }, JsonOptions));
             return 0;
         });
         return command;
