@@ -40,7 +40,10 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
         Command<RetryOutbox>(_ => ResendOutbox());
         Command<GetPartitionBalances>(_ => Sender.Tell(Balances()));
         Command<WakeLedgerPartition>(_ => { });
-        Command<SaveSnapshotSuccess>(_ => { });
+        // Only the newest snapshot is ever loaded: older ones would grow the store without bound.
+        Command<SaveSnapshotSuccess>(saved => DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1)));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "old snapshots could not be deleted; they are harmless"));
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "ledger partition {0}: snapshot failed; recovery replays more events", _partitionId));
     }
 

@@ -52,7 +52,10 @@ public sealed class SettlementActor : ReceivePersistentActor, IWithTimers
         Command<RetryLegs>(_ => ResendLegs());
         Command<WriteDurable>(OnDurable);
         Command<WakeSettlement>(_ => { });
-        Command<SaveSnapshotSuccess>(_ => { });
+        // Only the newest snapshot is ever loaded: older ones would grow the store without bound.
+        Command<SaveSnapshotSuccess>(saved => DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1)));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "old snapshots could not be deleted; they are harmless"));
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "settlement {0}: snapshot failed", _providerId));
     }
 

@@ -25,11 +25,16 @@ public sealed class LedgerNode : IAsyncDisposable
     public LedgerRegions Regions { get; }
     public LedgerSettings Ledger { get; }
 
-    public static LedgerSettings LedgerSettings { get; } = Zone.Actors.Ledger.LedgerSettings.Default with { Partitions = 4, OutboxRetryInterval = TimeSpan.FromMilliseconds(300) };
+    // Snapshots every few events, so that restarts in these tests recover from snapshots plus the events after them.
+    public static LedgerSettings LedgerSettings { get; } = Zone.Actors.Ledger.LedgerSettings.Default with
+    {
+        Partitions = 4, OutboxRetryInterval = TimeSpan.FromMilliseconds(300), SnapshotEveryEvents = 3,
+    };
 
     public static SettlementSettings SettlementSettings { get; } = Zone.Actors.Settlement.SettlementSettings.Default with
     {
         LedgerPartitions = 4, BatchMaxJobs = 20, BatchMaxWait = TimeSpan.FromMilliseconds(200), LegRetryInterval = TimeSpan.FromMilliseconds(300),
+        SnapshotEveryEvents = 2,
     };
 
     /// <param name="legRoute">Given the system, where settlement sends legs; null for the ledger region.</param>
