@@ -1,0 +1,75 @@
+using Zone.Inference.Commitments;
+using Zone.Inference.Zoo;
+using static TorchSharp.torch;
+
+namespace Zone.Inference.Execution;
+
+/// <summary>
+/// A model that maps a batch of samples to a batch of output rows in one forward pass (the classifiers,
+/// and TorchScript models). Every pass is padded with zero rows to <see cref="BatchInvariance.MinRowsPerForward"/>.
+/// </summary>
+public sealed class TensorModel(ModelSpec spec, Func<Tensor, Tensor> forward, Device device, IDisposable owner) : IInferenceModel
+{
+    public ModelSpec Spec { get; } = spec;
+
+    public string? Validate(InferenceInput input)
+    {
+        if (input is not TensorInput tensor) return $"model {Spec.Id} takes a tensor input, not {input.GetType().Name}";
+        if (tensor.ElementType != Spec.InputType) return $"model {Spec.Id} takes {Spec.InputType}, not {tensor.ElementType}";
+        if (!tensor.Shape.SequenceEqual(Spec.InputShape))
+            return $"model {Spec.Id} takes shape [{string.Join(", ", Spec.InputShape)}], not [{string.Join(", ", tensor.Shape)}]";
+        if (tensor.Length != Spec.InputElementsPerSample)
+            return $"shape [{string.Join(", ", tensor.Shape)}] needs {Spec.InputElementsPerSample} values, got {tensor.Length}";
+        if (tensor.Float32Values is { } values && !AllFinite(values))
+            return "input holds NaN or infinity";
+        return null;
+    }
+
+    public IReadOnlyList<InferenceOutput> Execute(IReadOnlyList<InferenceInput> batch)
+    {
+        var outputs = new List<InferenceOutput>(batch.Count);
+        for (var start = 0; start < batch.Count; start += BatchInvariance.MaxRowsPerForward)
+            outputs.AddRange(ExecuteChunk(batch.Skip(start).Take(BatchInvariance.MaxRowsPerForward).Cast<TensorInput>().ToArray()));
+        return outputs;
+    }
+
+    /// <summary>Runs one padded forward pass and returns the raw output rows, for benchmarks and re-execution.</summary>
+    public float[][] ForwardRows(IReadOnlyList<TensorInput> rows, out int[] rowShape)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var paddedRows = BatchInvariance.PaddedRows(rows.Count);
+        long[] shape = [paddedRows, .. Spec.InputShape.Select(d => (long)d)];
+        var input = Spec.InputType == TensorElementType.Float32
+            ? tensor(Pack(rows, paddedRows, r => r.Float32Values!), shape)
+            : tensor(Pack(rows, paddedRows, r => r.Int64Values!), shape);
+        var output = forward(input.to(device)).to(CPU).to_type(ScalarType.Float32).contiguous();
+        rowShape = output.shape.Skip(1).Select(d => (int)d).ToArray();
+        var perRow = rowShape.Aggregate(1, (a, d) => a * d);
+        var all = output.data<float>().ToArray();
+        return Enumerable.Range(0, rows.Count).Select(i => all.AsSpan(i * perRow, perRow).ToArray()).ToArray();
+    }
+
+    private IEnumerable<InferenceOutput> ExecuteChunk(TensorInput[] rows)
+    {
+        var values = ForwardRows(rows, out var rowShape);
+        return values.Select(v => new InferenceOutput(rowShape, v, [], OutputCommitment.Compute(rowShape, v, []), Spec.FlopsPerUnit));
+    }
+
+    private T[] Pack<T>(IReadOnlyList<TensorInput> rows, int paddedRows, Func<TensorInput, T[]> valuesOf)
+    {
+        var perRow = Spec.InputElementsPerSample;
+        var packed = new T[paddedRows * perRow];
+        for (var i = 0; i < rows.Count; i++) valuesOf(rows[i]).CopyTo(packed, i * perRow);
+        return packed;
+    }
+
+    private static bool AllFinite(float[] values)
+    {
+        foreach (var v in values)
+            if (!float.IsFinite(v)) return false;
+        return true;
+    }
+
+    public void Dispose() => owner.Dispose();
+}
