@@ -6,7 +6,8 @@ namespace Zone.Inference.Training;
 /// <summary>Mini-batch Adam on Fashion-MNIST with cross-entropy; the data order comes from a seeded generator.</summary>
 internal static class ClassifierTraining
 {
-    public sealed record Settings(int Epochs, int BatchSize, double LearningRate, long Seed);
+    /// <summary><paramref name="StepDownFromEpoch"/> (0 = never): from that epoch on the learning rate is a quarter.</summary>
+    public sealed record Settings(int Epochs, int BatchSize, double LearningRate, long Seed, int StepDownFromEpoch = 0);
 
     public static void Train(nn.Module<Tensor, Tensor> module, LabelledImages training, Settings settings, Action<string> report, CancellationToken cancellationToken)
     {
@@ -19,6 +20,8 @@ internal static class ClassifierTraining
         var batches = (training.Count + settings.BatchSize - 1) / settings.BatchSize;
         for (var epoch = 1; epoch <= settings.Epochs; epoch++)
         {
+            if (epoch == settings.StepDownFromEpoch)
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = settings.LearningRate / 4;
             var order = randperm(training.Count, generator: generator);
             var lossSum = 0.0;
             for (var batch = 0; batch < batches; batch++)

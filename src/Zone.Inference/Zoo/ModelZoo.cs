@@ -67,6 +67,7 @@ public static class ModelZoo
 
     internal static nn.Module LoadVerified(Entry entry, string path, string expectedSha256)
     {
+        TorchBackend.EnsureLoaded();
         if (!File.Exists(path)) throw new FileNotFoundException($"weights of {entry.Id} missing: {path}; run `zone models train {entry.Id}`", path);
         var bytes = File.ReadAllBytes(path);
         var actual = Sha256Hex(bytes);
