@@ -45,10 +45,10 @@ public readonly record struct Opg(long Nano) : IComparable<Opg>
 
     /// <summary>
     /// Takes <paramref name="basisPoints"/>/10,000 of this amount, rounded down, and returns the
-    /// rest separately so that <c>Share + Rest == this</c> always holds: rounding never creates money,
+    /// rest separately so that <c>Share + Remainder == this</c> always holds: rounding never creates money,
     /// the caller decides where the remainder goes.
     /// </summary>
-    public (Opg Share, Opg Rest) SplitBasisPoints(int basisPoints)
+    public (Opg Share, Opg Remainder) SplitBasisPoints(int basisPoints)
     {
         if (basisPoints is < 0 or > BasisPointsPerWhole)
             throw new ArgumentOutOfRangeException(nameof(basisPoints), basisPoints, "basis points must be within 0..10000");
@@ -59,7 +59,7 @@ public readonly record struct Opg(long Nano) : IComparable<Opg>
     /// Takes numerator/denominator of this amount, rounded toward zero, and the rest, which sum to this amount exactly.
     /// The product is computed in 128 bits so no intermediate overflow can occur.
     /// </summary>
-    public (Opg Share, Opg Rest) SplitFraction(long numerator, long denominator)
+    public (Opg Share, Opg Remainder) SplitFraction(long numerator, long denominator)
     {
         if (denominator <= 0) throw new ArgumentOutOfRangeException(nameof(denominator), denominator, "denominator must be positive");
         if (numerator < 0 || numerator > denominator)

@@ -1,0 +1,10 @@
+namespace Zone.Host.Bench;
+
+/// <summary>Every suite `zone bench` knows; a capability adds its suite here.</summary>
+public static class BenchSuites
+{
+    public static IReadOnlyList<IBenchSuite> All { get; } =
+    [
+        new MessagingBench(),
+    ];
+}
