@@ -9,4 +9,5 @@ GlobalOptions.AddTo(root);
 root.Subcommands.Add(DoctorCommand.Create());
 root.Subcommands.Add(ConfigCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(Zone.Host.Models.ModelsCommand.Create());
 return await root.Parse(args).InvokeAsync();

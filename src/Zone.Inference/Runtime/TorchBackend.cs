@@ -59,7 +59,7 @@ public static class TorchBackend
         var hiddenWeights = randn([64, 784], generator: generator) * 0.05f;
         var outputWeights = randn([10, 64], generator: generator) * 0.1f;
         Tensor Forward() => nn.functional.linear(nn.functional.relu(nn.functional.linear(input, hiddenWeights)), outputWeights);
-        var output = Forward();
+        var output = Forward(); // also the warm-up: the first pass pays for kernel selection
         const int repetitions = 20;
         var stopwatch = Stopwatch.StartNew();
         for (var i = 0; i < repetitions; i++) Forward().Dispose();

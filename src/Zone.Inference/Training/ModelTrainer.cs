@@ -14,7 +14,7 @@ public static class ModelTrainer
     public const long Seed = 20261124;
     private static readonly ClassifierTraining.Settings MlpSettings = new(Epochs: 10, BatchSize: 128, LearningRate: 1e-3, Seed);
     private static readonly ClassifierTraining.Settings CnnSettings = new(Epochs: 8, BatchSize: 64, LearningRate: 1e-3, Seed, StepDownFromEpoch: 7);
-    private static readonly LanguageModelTraining.Settings LmSettings = new(Steps: 1500, BatchSize: 32, LearningRate: 2e-3, Seed);
+    private static readonly LanguageModelTraining.Settings LmSettings = new(Steps: 3000, BatchSize: 32, LearningRate: 3e-3, Seed);
 
     public static EvaluationResult Train(string modelId, string modelsDirectory, Action<string> report, CancellationToken cancellationToken = default)
     {

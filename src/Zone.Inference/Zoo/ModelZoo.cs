@@ -65,6 +65,15 @@ public static class ModelZoo
         };
     }
 
+    /// <summary>The bare TorchSharp module of a zoo model, hash-verified (for training tools and raw benchmarks).</summary>
+    public static nn.Module LoadModule(string id, string modelsDirectory)
+    {
+        var manifest = ModelManifest.Read(modelsDirectory);
+        if (!manifest.Models.TryGetValue(id, out var listed))
+            throw new FileNotFoundException($"model {id} has no weights in {modelsDirectory}/{ModelManifest.FileName}: run `zone models train {id}`");
+        return LoadVerified(Find(id), Path.Combine(modelsDirectory, listed.WeightsFile), listed.WeightsSha256);
+    }
+
     internal static nn.Module LoadVerified(Entry entry, string path, string expectedSha256)
     {
         TorchBackend.EnsureLoaded();
