@@ -6,5 +6,6 @@ public static class BenchSuites
     public static IReadOnlyList<IBenchSuite> All { get; } =
     [
         new MessagingBench(),
+        new InferenceBench(),
     ];
 }
