@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
@@ -15,28 +16,40 @@ public static class OutputCommitment
 
     public static byte[] Compute(ReadOnlySpan<int> shape, ReadOnlySpan<float> values, ReadOnlySpan<long> tokens)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> word = stackalloc byte[8];
-        hash.AppendData(Domain);
-        AppendInt32(hash, word, shape.Length);
-        foreach (var dimension in shape) AppendInt32(hash, word, dimension);
-        var valueBytes = new byte[values.Length * sizeof(float)];
-        for (var i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(valueBytes.AsSpan(i * sizeof(float)), values[i]);
-        hash.AppendData(valueBytes);
-        AppendInt32(hash, word, tokens.Length);
-        foreach (var token in tokens)
+        var length = Domain.Length + sizeof(int) * (2 + shape.Length) + sizeof(float) * values.Length + sizeof(long) * tokens.Length;
+        // One buffer and one-shot hashing: this runs once per job on the worker's hot path.
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
         {
-            BinaryPrimitives.WriteInt64LittleEndian(word, token);
-            hash.AppendData(word);
+            var layout = rented.AsSpan(0, length);
+            Domain.CopyTo(layout);
+            var at = Domain.Length;
+            BinaryPrimitives.WriteInt32LittleEndian(layout[at..], shape.Length);
+            at += sizeof(int);
+            foreach (var dimension in shape)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(layout[at..], dimension);
+                at += sizeof(int);
+            }
+            foreach (var value in values)
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(layout[at..], value);
+                at += sizeof(float);
+            }
+            BinaryPrimitives.WriteInt32LittleEndian(layout[at..], tokens.Length);
+            at += sizeof(int);
+            foreach (var token in tokens)
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(layout[at..], token);
+                at += sizeof(long);
+            }
+            return SHA256.HashData(layout);
         }
-        return hash.GetHashAndReset();
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     public static string ToHex(byte[] commitment) => Convert.ToHexStringLower(commitment);
-
-    private static void AppendInt32(IncrementalHash hash, Span<byte> word, int value)
-    {
-        BinaryPrimitives.WriteInt32LittleEndian(word, value);
-        hash.AppendData(word[..4]);
-    }
 }

@@ -27,9 +27,15 @@ public sealed class TensorModel(ModelSpec spec, Func<Tensor, Tensor> forward, De
 
     public IReadOnlyList<InferenceOutput> Execute(IReadOnlyList<InferenceInput> batch)
     {
-        var outputs = new List<InferenceOutput>(batch.Count);
+        var outputs = new InferenceOutput[batch.Count];
         for (var start = 0; start < batch.Count; start += BatchInvariance.MaxRowsPerForward)
-            outputs.AddRange(ExecuteChunk(batch.Skip(start).Take(BatchInvariance.MaxRowsPerForward).Cast<TensorInput>().ToArray()));
+        {
+            var rows = new TensorInput[Math.Min(BatchInvariance.MaxRowsPerForward, batch.Count - start)];
+            for (var i = 0; i < rows.Length; i++) rows[i] = (TensorInput)batch[start + i];
+            var values = ForwardRows(rows, out var rowShape);
+            for (var i = 0; i < rows.Length; i++)
+                outputs[start + i] = new InferenceOutput(rowShape, values[i], [], OutputCommitment.Compute(rowShape, values[i], []), Spec.FlopsPerUnit);
+        }
         return outputs;
     }
 
@@ -47,13 +53,9 @@ public sealed class TensorModel(ModelSpec spec, Func<Tensor, Tensor> forward, De
         rowShape = output.shape.Skip(1).Select(d => (int)d).ToArray();
         var perRow = rowShape.Aggregate(1, (a, d) => a * d);
         var all = output.data<float>().ToArray();
-        return Enumerable.Range(0, rows.Count).Select(i => all.AsSpan(i * perRow, perRow).ToArray()).ToArray();
-    }
-
-    private IEnumerable<InferenceOutput> ExecuteChunk(TensorInput[] rows)
-    {
-        var values = ForwardRows(rows, out var rowShape);
-        return values.Select(v => new InferenceOutput(rowShape, v, [], OutputCommitment.Compute(rowShape, v, []), Spec.FlopsPerUnit));
+        var result = new float[rows.Count][];
+        for (var i = 0; i < rows.Count; i++) result[i] = all.AsSpan(i * perRow, perRow).ToArray();
+        return result;
     }
 
     private T[] Pack<T>(IReadOnlyList<TensorInput> rows, int paddedRows, Func<TensorInput, T[]> valuesOf)

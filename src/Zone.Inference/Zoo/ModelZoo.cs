@@ -16,7 +16,7 @@ public static class ModelZoo
     public sealed record Entry(string Id, string Version, string Architecture, int[] InputShape, TensorElementType InputType,
         string OutputMeaning, long FlopsPerUnit, FlopsUnit FlopsUnit, string Metric, Func<nn.Module> Create)
     {
-        public string WeightsFile => $"{Id}-{Version}.weights";
+        public string WeightsFile => $"{Id}-{Version}.bin";
 
         public ModelSpec Spec(string weightsSha256) =>
             new(Id, Version, Architecture, InputShape, InputType, OutputMeaning, FlopsPerUnit, FlopsUnit, weightsSha256);
