@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Serialization;
-using Microsoft.Extensions.Logging;
 using Zone.Actors.Diagnostics;
 using Zone.Actors.Hosting;
 using Zone.Actors.Serialization;
@@ -28,7 +27,7 @@ public sealed class MessagingBench : IBenchSuite
     {
         var report = new BenchReport(Name);
         var settings = ZoneSettings.ForTests() with { SystemName = "zone-bench" };
-        await using var node = await ZoneNode.StartAsync(settings, LogLevel.Warning, (builder, _) =>
+        await using var node = await ZoneNode.StartAsync(settings, context.Configuration.LogLevel, (builder, _) =>
             builder.WithShardRegion<EchoRegion>("echo", EchoEntity.Props, new ZoneMessageExtractor(settings.Cluster.NumberOfShards),
                 ZoneHostingExtensions.ShardOptions()), cancellationToken);
 

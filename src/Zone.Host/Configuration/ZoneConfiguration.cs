@@ -71,8 +71,20 @@ public sealed class ZoneConfiguration
 
     public string DataDirectory => Path.GetFullPath(GetString("zone.data-dir"));
 
+    public Microsoft.Extensions.Logging.LogLevel LogLevel => GetString("zone.log-level") switch
+    {
+        "trace" => Microsoft.Extensions.Logging.LogLevel.Trace,
+        "debug" => Microsoft.Extensions.Logging.LogLevel.Debug,
+        "info" => Microsoft.Extensions.Logging.LogLevel.Information,
+        "warning" => Microsoft.Extensions.Logging.LogLevel.Warning,
+        "error" => Microsoft.Extensions.Logging.LogLevel.Error,
+        var other => throw new ZoneConfigException(
+            $"{SourceOf("zone.log-level")}: 'zone.log-level' expects trace, debug, info, warning or error but found '{other}'"),
+    };
+
     public ZoneSettings ToSettings()
     {
+        _ = LogLevel;
         var persistence = PersistenceSettings();
         var cluster = new ClusterSettings(
             GetString("zone.cluster.hostname"),

@@ -58,16 +58,6 @@ public sealed class ZoneNode : IAsyncDisposable
         return new ZoneNode(host);
     }
 
-    public static LogLevel ParseLogLevel(string text) => text switch
-    {
-        "trace" => LogLevel.Trace,
-        "debug" => LogLevel.Debug,
-        "info" => LogLevel.Information,
-        "warning" => LogLevel.Warning,
-        "error" => LogLevel.Error,
-        _ => throw new Configuration.ZoneConfigException($"'zone.log-level' expects trace, debug, info, warning or error but found '{text}'"),
-    };
-
     private static Akka.Event.LogLevel AkkaLogLevel(LogLevel level) => level switch
     {
         LogLevel.Trace or LogLevel.Debug => Akka.Event.LogLevel.DebugLevel,

@@ -83,6 +83,7 @@ public sealed class ZoneConfigurationTests
     [InlineData("zone.persistence.provider=postgres", "postgres-connection-string is empty")]
     [InlineData("zone.cluster.port=70000", "'zone.cluster.port' expects an integer within 0..65535")]
     [InlineData("zone.cluster.roles=[ledger, banker]", "unknown role(s) banker")]
+    [InlineData("zone.log-level=loud", "'zone.log-level' expects trace, debug, info, warning or error but found 'loud'")]
     public void Values_of_the_right_type_but_out_of_range_are_errors_too(string assignment, string expected)
     {
         var configuration = Load(set: [assignment]);
