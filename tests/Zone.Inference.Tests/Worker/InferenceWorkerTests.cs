@@ -127,7 +127,7 @@ public sealed class InferenceWorkerTests() : TestKit("akka.loglevel = WARNING")
         Assert.NotEqual(seeded.Output.GeneratedTokens, otherSeed.Output.GeneratedTokens);
         Assert.Equal([24, 96], greedy.Output.Shape);
         Assert.Equal(24 * CharTransformer.FlopsPerToken, greedy.Flops);
-        var text = Data.CharacterVocabulary.Decode(greedy.Output.GeneratedTokens);
+        var text = Zone.Inference.Data.CharacterVocabulary.Decode(greedy.Output.GeneratedTokens);
         Assert.Equal(24, text.Length);
     }
 
