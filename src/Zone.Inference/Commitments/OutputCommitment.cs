@@ -18,10 +18,11 @@ public static class OutputCommitment
     {
         var length = Domain.Length + sizeof(int) * (2 + shape.Length) + sizeof(float) * values.Length + sizeof(long) * tokens.Length;
         // One buffer and one-shot hashing: this runs once per job on the worker's hot path.
-        var rented = ArrayPool<byte>.Shared.Rent(length);
+        const int maxStackBytes = 1024;
+        var rented = length > maxStackBytes ? ArrayPool<byte>.Shared.Rent(length) : null;
         try
         {
-            var layout = rented.AsSpan(0, length);
+            var layout = rented is null ? stackalloc byte[length] : rented.AsSpan(0, length);
             Domain.CopyTo(layout);
             var at = Domain.Length;
             BinaryPrimitives.WriteInt32LittleEndian(layout[at..], shape.Length);
@@ -47,7 +48,7 @@ public static class OutputCommitment
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(rented);
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Numerics;
+using TorchSharp;
 using Zone.Inference.Commitments;
 using Zone.Inference.Zoo;
 using static TorchSharp.torch;
@@ -46,10 +48,16 @@ public sealed class TensorModel(ModelSpec spec, Func<Tensor, Tensor> forward, De
         using var noGrad = no_grad();
         var paddedRows = BatchInvariance.PaddedRows(rows.Count);
         long[] shape = [paddedRows, .. Spec.InputShape.Select(d => (long)d)];
+        var length = paddedRows * Spec.InputElementsPerSample;
+        // The batch is packed into a buffer kept for the model's lifetime and wrapped without a copy:
+        // a fresh array per batch would land on the large-object heap at every forward pass.
         var input = Spec.InputType == TensorElementType.Float32
-            ? tensor(Pack(rows, paddedRows, r => r.Float32Values!), shape)
-            : tensor(Pack(rows, paddedRows, r => r.Int64Values!), shape);
-        var output = forward(input.to(device)).to(CPU).to_type(ScalarType.Float32).contiguous();
+            ? from_array(Pack(ref _float32Buffer, rows, paddedRows, r => r.Float32Values!)).narrow(0, 0, length).view(shape)
+            : from_array(Pack(ref _int64Buffer, rows, paddedRows, r => r.Int64Values!)).narrow(0, 0, length).view(shape);
+        var output = forward(device.type == DeviceType.CPU ? input : input.to(device));
+        if (output.device_type != DeviceType.CPU) output = output.cpu();
+        if (output.dtype != ScalarType.Float32) output = output.to_type(ScalarType.Float32);
+        if (!output.is_contiguous()) output = output.contiguous();
         rowShape = output.shape.Skip(1).Select(d => (int)d).ToArray();
         var perRow = rowShape.Aggregate(1, (a, d) => a * d);
         var all = output.data<float>().ToArray();
@@ -58,19 +66,32 @@ public sealed class TensorModel(ModelSpec spec, Func<Tensor, Tensor> forward, De
         return result;
     }
 
-    private T[] Pack<T>(IReadOnlyList<TensorInput> rows, int paddedRows, Func<TensorInput, T[]> valuesOf)
+    private float[]? _float32Buffer;
+    private long[]? _int64Buffer;
+
+    private T[] Pack<T>(ref T[]? buffer, IReadOnlyList<TensorInput> rows, int paddedRows, Func<TensorInput, T[]> valuesOf)
     {
         var perRow = Spec.InputElementsPerSample;
-        var packed = new T[paddedRows * perRow];
-        for (var i = 0; i < rows.Count; i++) valuesOf(rows[i]).CopyTo(packed, i * perRow);
-        return packed;
+        buffer ??= new T[BatchInvariance.MaxRowsPerForward * perRow];
+        for (var i = 0; i < rows.Count; i++) valuesOf(rows[i]).CopyTo(buffer, i * perRow);
+        Array.Clear(buffer, rows.Count * perRow, (paddedRows - rows.Count) * perRow); // padding rows are zeros
+        return buffer;
     }
 
+    /// <summary>Vectorised: x - x is 0 for every finite x and NaN for NaN and infinities.</summary>
     private static bool AllFinite(float[] values)
     {
-        foreach (var v in values)
-            if (!float.IsFinite(v)) return false;
-        return true;
+        var span = values.AsSpan();
+        var accumulated = Vector<float>.Zero;
+        var i = 0;
+        for (; i <= span.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            var v = new Vector<float>(span[i..]);
+            accumulated += v - v;
+        }
+        for (; i < span.Length; i++)
+            if (!float.IsFinite(span[i])) return false;
+        return Vector.EqualsAll(accumulated, Vector<float>.Zero);
     }
 
     public void Dispose() => owner.Dispose();

@@ -42,8 +42,16 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
         Receive<GetWorkerStatus>(_ => Sender.Tell(new WorkerStatus(_model.Spec.Id, _queue.Count, _completed, _rejected, _batches, _settings)));
     }
 
+    /// <summary>
+    /// A PinnedDispatcher (one dedicated thread per actor) that every ActorSystem configures. libtorch's
+    /// OpenMP keeps a team of threads per calling thread: on the shared default dispatcher the forward pass
+    /// would hop between pool threads and start (and leave spinning) a new team on each, which measured
+    /// far slower than the raw forward pass.
+    /// </summary>
+    public const string DedicatedThreadDispatcher = "akka.io.pinned-dispatcher";
+
     public static Props Props(IInferenceModel model, InferenceWorkerSettings settings) =>
-        Akka.Actor.Props.Create(() => new InferenceWorker(model, settings));
+        Akka.Actor.Props.Create(() => new InferenceWorker(model, settings)).WithDispatcher(DedicatedThreadDispatcher);
 
     protected override void PreStart()
     {
