@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Zone.Host.Cli;
 using Zone.Inference.Data;
+using Zone.Inference.TorchScript;
 using Zone.Inference.Training;
 using Zone.Inference.Zoo;
 
@@ -14,7 +15,7 @@ public static class ModelsCommand
     private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public static Command Create() =>
-        new("models", "The model zoo: list, train and evaluate the models Zone serves") { List(), Train(), Evaluate() };
+        new("models", "The model zoo: list, train and evaluate the models Zone serves") { List(), Train(), Evaluate(), CheckTorchScript() };
 
     private static Command List()
     {
@@ -76,6 +77,51 @@ public static class ModelsCommand
             return Task.FromResult(0);
         });
         return command;
+    }
+
+    private static Command CheckTorchScript()
+    {
+        var path = new Argument<string>("path") { Description = "A TorchScript file (torch.jit.script or torch.jit.trace, saved with .save)" };
+        var inputShape = new Option<string>("--input-shape") { Description = "One sample's input shape, e.g. 1x28x28", Required = true };
+        var outputShape = new Option<string>("--output-shape") { Description = "One sample's output shape (float32), e.g. 10", Required = true };
+        var inputType = new Option<string>("--input-type") { Description = "float32 or int64", DefaultValueFactory = _ => "float32" };
+        var flops = new Option<long>("--flops") { Description = "FLOPs per sample (a multiply-add counts two)", DefaultValueFactory = _ => 0 };
+        var tolerance = new Option<double>("--tolerance") { Description = "Max absolute difference a verifier allows across implementations", DefaultValueFactory = _ => 1e-5 };
+        var command = new Command("check-torchscript", "Register a user TorchScript model as a worker would: hash, load, probe, check the declared shapes")
+            { path, inputShape, outputShape, inputType, flops, tolerance };
+        command.SetZoneAction((parse, _) =>
+        {
+            var file = parse.GetValue(path)!;
+            var type = parse.GetValue(inputType) switch
+            {
+                "float32" => TensorElementType.Float32,
+                "int64" => TensorElementType.Int64,
+                var other => throw new ZoneUsageException($"--input-type must be float32 or int64, not '{other}'"),
+            };
+            var declaration = new TorchScriptDeclaration(Path.GetFileNameWithoutExtension(file), "1", Path.GetFullPath(file),
+                Shape(parse.GetValue(inputShape)!, "--input-shape"), type, Shape(parse.GetValue(outputShape)!, "--output-shape"),
+                parse.GetValue(flops), parse.GetValue(tolerance));
+            try
+            {
+                using var model = TorchScriptModels.Register(declaration, TorchSharp.torch.CPU);
+                var spec = model.Spec;
+                Console.WriteLine($"accepted {spec.Id}: input {spec.InputDescription}, output {spec.OutputMeaning}, {spec.FlopsPerUnit:N0} FLOPs/sample, sha256 {spec.WeightsSha256}");
+            }
+            catch (ModelRegistrationException e)
+            {
+                throw new ZoneUsageException(e.Message);
+            }
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    private static int[] Shape(string text, string option)
+    {
+        var parts = text.Split(['x', ',', ' '], StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length > 0 && parts.All(p => int.TryParse(p, out var d) && d > 0)
+            ? parts.Select(int.Parse).ToArray()
+            : throw new ZoneUsageException($"{option} expects positive dimensions such as 1x28x28, not '{text}'");
     }
 
     private static Argument<string> ModelName() =>

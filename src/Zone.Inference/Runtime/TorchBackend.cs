@@ -175,9 +175,17 @@ public static class TorchBackend
         }
     }
 
-    /// <summary>libtorch messages carry a C++ backtrace after the first line; users need only the first.</summary>
+    /// <summary>
+    /// libtorch messages carry a C++ backtrace after the first line; users need only the first. The
+    /// TorchScript interpreter's first line only says that an operation failed: the cause is its last
+    /// "RuntimeError:" line.
+    /// </summary>
     internal static string FirstLine(string message)
     {
+        const string cause = "RuntimeError: ";
+        var lines = message.Split('\n');
+        if (lines[0].Contains("TorchScript interpreter", StringComparison.Ordinal) && lines.LastOrDefault(l => l.TrimStart().StartsWith(cause, StringComparison.Ordinal)) is { } last)
+            return last.Trim()[cause.Length..].Trim();
         var end = message.IndexOfAny(['\r', '\n']);
         return (end < 0 ? message : message[..end]).Trim();
     }

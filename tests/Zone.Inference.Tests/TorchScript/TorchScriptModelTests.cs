@@ -78,6 +78,7 @@ public sealed class TorchScriptModelTests() : TestKit("akka.loglevel = WARNING")
         var error = Assert.Throws<ModelRegistrationException>(() => TorchScriptModels.Register(Declaration("small_mlp", [7], [3], 1), CPU));
 
         Assert.Contains("does not accept the declared input float32[7]", error.Message);
+        Assert.EndsWith("mat1 and mat2 shapes cannot be multiplied (16x7 and 8x16)", error.Message);
         Assert.DoesNotContain('\n', error.Message);
     }
 
