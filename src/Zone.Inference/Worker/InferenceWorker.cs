@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Akka.Actor;
 using Zone.Inference.Execution;
 using Zone.Inference.Runtime;
+using Zone.Inference.Zoo;
 
 namespace Zone.Inference.Worker;
 
@@ -50,8 +51,14 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
     /// </summary>
     public const string DedicatedThreadDispatcher = "akka.io.pinned-dispatcher";
 
+    /// <summary>Serves an already loaded model (a zoo model or a registered TorchScript model); the worker takes ownership.</summary>
     public static Props Props(IInferenceModel model, InferenceWorkerSettings settings) =>
         Akka.Actor.Props.Create(() => new InferenceWorker(model, settings)).WithDispatcher(DedicatedThreadDispatcher);
+
+    /// <summary>Loads zoo model <paramref name="modelId"/> (hash-verified) on the device named by <paramref name="settings"/> and serves it.</summary>
+    public static Props ForZooModel(string modelId, string modelsDirectory, InferenceWorkerSettings settings) =>
+        Akka.Actor.Props.Create(() => new InferenceWorker(ModelZoo.Load(modelId, modelsDirectory, InferenceDevice.Resolve(settings.Device)), settings))
+            .WithDispatcher(DedicatedThreadDispatcher);
 
     protected override void PreStart()
     {

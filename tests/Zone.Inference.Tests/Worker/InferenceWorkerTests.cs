@@ -95,7 +95,7 @@ public sealed class InferenceWorkerTests() : TestKit("akka.loglevel = WARNING")
     {
         var model = new GatedModel();
         model.Gate.Set();
-        var worker = Sys.ActorOf(InferenceWorker.Props(model, new InferenceWorkerSettings(MaxBatchSize: 4, MaxWaitMicros: 200_000)));
+        var worker = Sys.ActorOf(InferenceWorker.Props(model, new InferenceWorkerSettings(MaxBatchSize: 4, MaxWaitMicros: 1_000_000)));
 
         for (var i = 0; i < 4; i++) worker.Tell(new Infer($"full-{i}", TensorInput.OfFloat32([i, i], 2)));
         var full = Enumerable.Range(0, 4).Select(_ => ExpectMsg<InferenceCompleted>(ReplyTimeout)).ToArray();
@@ -129,6 +129,17 @@ public sealed class InferenceWorkerTests() : TestKit("akka.loglevel = WARNING")
         Assert.Equal(24 * CharTransformer.FlopsPerToken, greedy.Flops);
         var text = Zone.Inference.Data.CharacterVocabulary.Decode(greedy.Output.GeneratedTokens);
         Assert.Equal(24, text.Length);
+    }
+
+    [Fact]
+    public void A_zoo_model_worker_loads_on_the_configured_device()
+    {
+        var worker = Sys.ActorOf(InferenceWorker.ForZooModel(ModelZoo.FashionMlp, TestModels.Directory, new InferenceWorkerSettings(Device: "auto")));
+
+        worker.Tell(new Infer("zoo", TestModels.Image(1)));
+
+        var reply = ExpectMsg<InferenceCompleted>(ReplyTimeout);
+        Assert.Equal(ModelZoo.Catalog(TestModels.Directory)[0].WeightsSha256, reply.WeightsSha256);
     }
 
     [Fact]
