@@ -13,46 +13,56 @@ using static TorchSharp.torch;
 namespace Zone.Host.Bench;
 
 /// <summary>
-/// Per classifier: raw TorchSharp forward throughput at the worker's max batch size against throughput
+/// Per model: raw TorchSharp forward throughput at the worker's max batch size against throughput
 /// through the InferenceWorker under closed-loop load (requesters each keep one job in flight), and the
-/// latency a lone job adds over the padded forward pass it needs anyway.
+/// latency a lone job adds over the padded forward pass it needs anyway. For the language model a
+/// forward pass yields one token per row, and a worker job generates <see cref="GeneratedTokensPerJob"/>.
 /// </summary>
 public sealed class InferenceBench : IBenchSuite
 {
     private const int MaxLatencySamples = 200_000;
     private const int Rounds = 5;
-    private static readonly string[] BenchedModels = [ModelZoo.FashionMlp, ModelZoo.FashionCnn];
+    private const int GeneratedTokensPerJob = 16;
+    private const int PromptCharacters = 32;
 
     public string Name => "inference";
     public string Description => "raw TorchSharp batched forward vs the InferenceWorker under closed-loop load; added latency at batch 1";
+
+    /// <summary>What one model is fed: rows for the raw pass, jobs for the worker, and what a job yields.</summary>
+    private sealed record Workload(string ModelId, Tensor Rows, InferenceInput[] ThroughputJobs, InferenceInput[] LatencyJobs, int UnitsPerJob, string Unit) : IDisposable
+    {
+        public void Dispose() => Rows.Dispose();
+    }
 
     public async Task<BenchReport> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var inference = InferenceConfiguration.From(context.Configuration);
         if (inference.Threads > 0) TorchBackend.SetThreads(inference.Threads);
         var device = InferenceDevice.Resolve(inference.Device);
-        var images = FashionMnist.LoadHeldOut(inference.ModelsDirectory);
-        var inputs = Enumerable.Range(0, images.Count).Select(i => TensorInput.OfFloat32(images.Image(i), 1, 28, 28)).ToArray();
         var report = new BenchReport(Name);
         var round = context.Measure / Rounds;
+        var batchSize = inference.Worker.MaxBatchSize;
+        var requesters = 2 * batchSize;
         using var system = ActorSystem.Create("zone-bench-inference", "akka.loglevel = WARNING");
-        foreach (var id in BenchedModels)
+        foreach (var workload in Workloads(inference.ModelsDirectory, device))
         {
+            using var _ = workload;
+            var id = workload.ModelId;
             cancellationToken.ThrowIfCancellationRequested();
-            using var raw = new RawForward(id, inference, device, images);
-            await using var served = new ServedForward(id, inference, device, inputs, system, round);
-            raw.Throughput(context.Warmup);
-            await served.Throughput(2 * inference.Worker.MaxBatchSize, context.Warmup);
+            using var raw = new RawForward(id, inference.ModelsDirectory, device, workload.Rows);
+            await using var served = new ServedForward(id, inference, device, workload, system, round);
+            raw.Throughput(batchSize, context.Warmup);
+            await served.Throughput(requesters, context.Warmup);
             var rawRounds = new List<double>();
             var servedRounds = new List<double>();
-            context.Progress($"{id}: {Rounds} alternating rounds of raw forward (batch {inference.Worker.MaxBatchSize}) and worker ({2 * inference.Worker.MaxBatchSize} requesters)");
+            context.Progress($"{id}: {Rounds} alternating rounds of raw forward (batch {batchSize}) and worker ({requesters} requesters)");
             for (var i = 0; i < Rounds; i++)
             {
-                rawRounds.Add(raw.Throughput(round));
-                servedRounds.Add(await served.Throughput(2 * inference.Worker.MaxBatchSize, round));
+                rawRounds.Add(raw.Throughput(batchSize, round));
+                servedRounds.Add(await served.Throughput(requesters, round));
             }
-            report.Add($"{id} raw forward throughput", rawRounds.Max(), $"samples/s, best of {Rounds} (batch {inference.Worker.MaxBatchSize})");
-            report.Add($"{id} worker throughput", servedRounds.Max(), $"samples/s, best of {Rounds} ({2 * inference.Worker.MaxBatchSize} requesters)");
+            report.Add($"{id} raw forward throughput", rawRounds.Max(), $"{workload.Unit}/s, best of {Rounds} (batch {batchSize})");
+            report.Add($"{id} worker throughput", servedRounds.Max(), $"{workload.Unit}/s, best of {Rounds} ({requesters} requesters)");
             report.Add($"{id} worker mean batch", served.LastMeanBatchSize, "jobs/batch");
             report.Add($"{id} worker compute per batch", served.LastMeanComputeMicros, "µs (pack, forward, split, hash; last round)");
 
@@ -72,40 +82,58 @@ public sealed class InferenceBench : IBenchSuite
             report.Add($"{id} added latency at batch 1", servedLatency.Min() - paddedLatency.Min(), "µs (worker - padded raw)");
             report.AddRatio($"{id} worker / raw throughput", $"{id} worker throughput", $"{id} raw forward throughput");
         }
-        report.Note($"max batch size {inference.Worker.MaxBatchSize}, max wait {inference.Worker.MaxWaitMicros} µs, libtorch threads {get_num_threads()}, device {device.type}");
+        report.Note($"max batch size {batchSize}, max wait {inference.Worker.MaxWaitMicros} µs, libtorch threads {get_num_threads()}, device {device.type}");
         report.Note("raw and worker phases alternate in short rounds and the best round of each is kept: the cores are shared, and the least disturbed round is the comparable one");
         report.Note("every forward pass is padded to at least 16 rows so commitments are batch-invariant; 'added latency' is the worker's median over the padded raw pass");
         report.Note("closed loop: each requester keeps one job in flight; the worker validates, batches, pads, runs, hashes every output (SHA-256 commitment) and replies");
+        report.Note($"language model: a raw pass over [batch, {CharTransformer.Context}] windows yields one token per row; worker jobs generate {GeneratedTokensPerJob} tokens " +
+            "(throughput) or 1 token (latency) after a 32-character prompt, each step a full-window pass");
         await system.Terminate();
         return report;
+    }
+
+    private static IEnumerable<Workload> Workloads(string modelsDirectory, Device device)
+    {
+        var images = FashionMnist.LoadHeldOut(modelsDirectory);
+        var imageJobs = Enumerable.Range(0, images.Count).Select(i => (InferenceInput)TensorInput.OfFloat32(images.Image(i), 1, 28, 28)).ToArray();
+        foreach (var id in new[] { ModelZoo.FashionMlp, ModelZoo.FashionCnn })
+            yield return new Workload(id, tensor(images.Pixels, [images.Count, 1, 28, 28]).to(device), imageJobs, imageJobs, 1, "samples");
+
+        var text = CharacterVocabulary.Encode(FortunesCorpus.LoadHeldOutSlice(modelsDirectory));
+        var windows = text.Length / CharTransformer.Context;
+        var prompts = Enumerable.Range(0, windows).Select(w => text.AsSpan(w * CharTransformer.Context, PromptCharacters).ToArray()).ToArray();
+        yield return new Workload(ModelZoo.FortunesCharLm,
+            tensor(text.AsSpan(0, windows * CharTransformer.Context).ToArray(), [windows, CharTransformer.Context]).to(device),
+            prompts.Select(p => (InferenceInput)new GenerationInput(p, GeneratedTokensPerJob, Sampling.Greedy)).ToArray(),
+            prompts.Select(p => (InferenceInput)new GenerationInput(p, 1, Sampling.Greedy)).ToArray(),
+            GeneratedTokensPerJob, "tokens");
     }
 
     /// <summary>The limit beneath the worker: the module's forward pass on prepared tensors, nothing else.</summary>
     private sealed class RawForward : IDisposable
     {
         private readonly nn.Module<Tensor, Tensor> _module;
-        private readonly Tensor _images;
-        private readonly int _batchSize;
+        private readonly Tensor _rows;
 
-        public RawForward(string id, InferenceConfiguration inference, Device device, LabelledImages images)
+        public RawForward(string id, string modelsDirectory, Device device, Tensor rows)
         {
-            _module = (nn.Module<Tensor, Tensor>)ModelZoo.LoadModule(id, inference.ModelsDirectory);
+            _module = (nn.Module<Tensor, Tensor>)ModelZoo.LoadModule(id, modelsDirectory);
             _module.to(device);
             _module.eval();
-            _images = tensor(images.Pixels, [images.Count, 1, 28, 28]).to(device);
-            _batchSize = inference.Worker.MaxBatchSize;
+            _rows = rows;
         }
 
-        public double Throughput(TimeSpan duration)
+        /// <summary>Rows per second: samples for a classifier, next tokens for the language model.</summary>
+        public double Throughput(int batchSize, TimeSpan duration)
         {
-            using var batch = _images.narrow(0, 0, _batchSize).contiguous();
+            using var batch = _rows.narrow(0, 0, batchSize).contiguous();
             var (passes, elapsed) = RunFor(duration, () => Forward(batch));
-            return passes * _batchSize / elapsed.TotalSeconds;
+            return passes * batchSize / elapsed.TotalSeconds;
         }
 
         public double MedianLatencyMicros(int rows, TimeSpan duration)
         {
-            using var batch = _images.narrow(0, 0, rows).contiguous();
+            using var batch = _rows.narrow(0, 0, rows).contiguous();
             return MedianMicros(duration, () => Forward(batch));
         }
 
@@ -115,24 +143,23 @@ public sealed class InferenceBench : IBenchSuite
             _module.forward(batch).to(CPU).Dispose();
         }
 
-        public void Dispose()
-        {
-            _images.Dispose();
-            _module.Dispose();
-        }
+        public void Dispose() => _module.Dispose();
     }
 
     /// <summary>The same model behind an InferenceWorker, driven by closed-loop requesters.</summary>
     private sealed class ServedForward : IAsyncDisposable
     {
-        private readonly IActorRef _worker, _driver;
+        private readonly IActorRef _worker, _throughputDriver, _latencyDriver;
         private readonly TimeSpan _timeout;
+        private readonly int _unitsPerJob;
 
-        public ServedForward(string id, InferenceConfiguration inference, Device device, TensorInput[] inputs, ActorSystem system, TimeSpan round)
+        public ServedForward(string id, InferenceConfiguration inference, Device device, Workload workload, ActorSystem system, TimeSpan round)
         {
             _worker = system.ActorOf(InferenceWorker.Props(ModelZoo.Load(id, inference.ModelsDirectory, device), inference.Worker), $"worker-{id}");
-            _driver = system.ActorOf(Props.Create(() => new ClosedLoopDriver(_worker, inputs)), $"driver-{id}");
+            _throughputDriver = system.ActorOf(Props.Create(() => new ClosedLoopDriver(_worker, workload.ThroughputJobs)), $"throughput-driver-{id}");
+            _latencyDriver = system.ActorOf(Props.Create(() => new ClosedLoopDriver(_worker, workload.LatencyJobs)), $"latency-driver-{id}");
             _timeout = round + TimeSpan.FromSeconds(60);
+            _unitsPerJob = workload.UnitsPerJob;
         }
 
         public double LastMeanBatchSize { get; private set; }
@@ -140,18 +167,19 @@ public sealed class InferenceBench : IBenchSuite
 
         public async Task<double> Throughput(int requesters, TimeSpan duration)
         {
-            var completed = await _driver.Ask<ClosedLoopDriver.Completed>(new ClosedLoopDriver.Run(duration, requesters), _timeout + duration);
+            var completed = await _throughputDriver.Ask<ClosedLoopDriver.Completed>(new ClosedLoopDriver.Run(duration, requesters), _timeout + duration);
             LastMeanBatchSize = completed.MeanBatchSize;
             LastMeanComputeMicros = completed.MeanComputeMicros;
-            return completed.Jobs / completed.Elapsed.TotalSeconds;
+            return completed.Jobs * _unitsPerJob / completed.Elapsed.TotalSeconds;
         }
 
         public async Task<double> MedianLatencyMicros(TimeSpan duration) =>
-            (await _driver.Ask<ClosedLoopDriver.Completed>(new ClosedLoopDriver.Run(duration, 1), _timeout + duration)).MedianLatencyMicros;
+            (await _latencyDriver.Ask<ClosedLoopDriver.Completed>(new ClosedLoopDriver.Run(duration, 1), _timeout + duration)).MedianLatencyMicros;
 
         public async ValueTask DisposeAsync()
         {
-            await _driver.GracefulStop(_timeout);
+            await _throughputDriver.GracefulStop(_timeout);
+            await _latencyDriver.GracefulStop(_timeout);
             await _worker.GracefulStop(_timeout);
         }
     }
@@ -197,7 +225,7 @@ public sealed class InferenceBench : IBenchSuite
         public sealed record Completed(long Jobs, TimeSpan Elapsed, double MedianLatencyMicros, double MeanBatchSize, double MeanComputeMicros);
 
         private readonly IActorRef _worker;
-        private readonly TensorInput[] _inputs;
+        private readonly InferenceInput[] _inputs;
         private readonly List<double> _latencies = [];
         private string[] _slotIds = [];
         private long[] _sentAt = [];
@@ -207,7 +235,7 @@ public sealed class InferenceBench : IBenchSuite
         private long _jobs, _batchSizeSum, _computeMicrosSum, _next;
         private int _inFlight;
 
-        public ClosedLoopDriver(IActorRef worker, TensorInput[] inputs)
+        public ClosedLoopDriver(IActorRef worker, InferenceInput[] inputs)
         {
             _worker = worker;
             _inputs = inputs;

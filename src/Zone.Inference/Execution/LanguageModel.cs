@@ -81,9 +81,11 @@ public sealed class LanguageModel(ModelSpec spec, CharTransformer module, Device
         }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var all = module.forward(tensor(windows, [paddedRows, context]).to(device)).to(CPU).contiguous().data<float>().ToArray();
-        return Enumerable.Range(0, sequences.Count)
-            .Select(row => all.AsSpan((row * context + lastPositions[row]) * vocabulary, vocabulary).ToArray()).ToArray();
+        var logits = module.forward(tensor(windows, [paddedRows, context]).to(device));
+        // Copy out only each row's last position: the full [rows, context, vocabulary] block is 64x larger.
+        var positions = tensor(lastPositions.Select((p, row) => (long)(row * context + p)).ToArray()).to(device);
+        var last = logits.view(-1, vocabulary).index_select(0, positions).cpu().contiguous().data<float>().ToArray();
+        return Enumerable.Range(0, sequences.Count).Select(row => last.AsSpan(row * vocabulary, vocabulary).ToArray()).ToArray();
     }
 
     internal static long Choose(float[] logits, Sampling sampling, ref SeededRandom random)
