@@ -44,6 +44,7 @@ public sealed class InferenceBench : IBenchSuite
         var batchSize = inference.Worker.MaxBatchSize;
         var requesters = 2 * batchSize;
         using var system = ActorSystem.Create("zone-bench-inference", "akka.loglevel = WARNING");
+        using var rawThread = new DedicatedThread("raw-forward");
         foreach (var workload in Workloads(inference.ModelsDirectory, device))
         {
             using var _ = workload;
@@ -51,14 +52,14 @@ public sealed class InferenceBench : IBenchSuite
             cancellationToken.ThrowIfCancellationRequested();
             using var raw = new RawForward(id, inference.ModelsDirectory, device, workload.Rows);
             await using var served = new ServedForward(id, inference, device, workload, system, round);
-            raw.Throughput(batchSize, context.Warmup);
+            await rawThread.Run(() => raw.Throughput(batchSize, context.Warmup));
             await served.Throughput(requesters, context.Warmup);
             var rawRounds = new List<double>();
             var servedRounds = new List<double>();
             context.Progress($"{id}: {Rounds} alternating rounds of raw forward (batch {batchSize}) and worker ({requesters} requesters)");
             for (var i = 0; i < Rounds; i++)
             {
-                rawRounds.Add(raw.Throughput(batchSize, round));
+                rawRounds.Add(await rawThread.Run(() => raw.Throughput(batchSize, round)));
                 servedRounds.Add(await served.Throughput(requesters, round));
             }
             report.Add($"{id} raw forward throughput", rawRounds.Max(), $"{workload.Unit}/s, best of {Rounds} (batch {batchSize})");
@@ -72,8 +73,8 @@ public sealed class InferenceBench : IBenchSuite
             var servedLatency = new List<double>();
             for (var i = 0; i < Rounds; i++)
             {
-                rawLatency.Add(raw.MedianLatencyMicros(1, round));
-                paddedLatency.Add(raw.MedianLatencyMicros(BatchInvariance.MinRowsPerForward, round));
+                rawLatency.Add(await rawThread.Run(() => raw.MedianLatencyMicros(1, round)));
+                paddedLatency.Add(await rawThread.Run(() => raw.MedianLatencyMicros(BatchInvariance.MinRowsPerForward, round)));
                 servedLatency.Add(await served.MedianLatencyMicros(round));
             }
             report.Add($"{id} raw latency batch 1", rawLatency.Min(), $"µs median, best of {Rounds}");
@@ -107,6 +108,49 @@ public sealed class InferenceBench : IBenchSuite
             prompts.Select(p => (InferenceInput)new GenerationInput(p, GeneratedTokensPerJob, Sampling.Greedy)).ToArray(),
             prompts.Select(p => (InferenceInput)new GenerationInput(p, 1, Sampling.Greedy)).ToArray(),
             GeneratedTokensPerJob, "tokens");
+    }
+
+    /// <summary>
+    /// Runs the raw passes on one long-lived thread, as the worker runs on its own: libtorch's OpenMP keeps
+    /// a thread team per calling thread, and async continuations would otherwise hop between pool threads.
+    /// </summary>
+    private sealed class DedicatedThread : IDisposable
+    {
+        private readonly System.Collections.Concurrent.BlockingCollection<Action> _work = new(boundedCapacity: 1);
+        private readonly Thread _thread;
+
+        public DedicatedThread(string name)
+        {
+            _thread = new Thread(() =>
+            {
+                foreach (var action in _work.GetConsumingEnumerable()) action();
+            }) { IsBackground = true, Name = name };
+            _thread.Start();
+        }
+
+        public Task<T> Run<T>(Func<T> function)
+        {
+            var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _work.Add(() =>
+            {
+                try
+                {
+                    completion.SetResult(function());
+                }
+                catch (Exception e)
+                {
+                    completion.SetException(e);
+                }
+            });
+            return completion.Task;
+        }
+
+        public void Dispose()
+        {
+            _work.CompleteAdding();
+            _thread.Join();
+            _work.Dispose();
+        }
     }
 
     /// <summary>The limit beneath the worker: the module's forward pass on prepared tensors, nothing else.</summary>
