@@ -10,4 +10,5 @@ root.Subcommands.Add(DoctorCommand.Create());
 root.Subcommands.Add(ConfigCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(Zone.Host.Models.ModelsCommand.Create());
+root.Subcommands.Add(Zone.Host.Ledger.LedgerCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,172 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+
+namespace Zone.Actors.Ledger;
+
+/// <summary>
+/// One ledger partition: the balances of every account hashed to it. Group commit: commands that arrive while a
+/// write is in flight queue up (bounded) and are decided together into the next single event. Replies leave only
+/// after the write is durable. Transfer and slash credits for other accounts wait in an outbox until acknowledged.
+/// </summary>
+public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
+{
+    private sealed record RetryOutbox
+    {
+        public static readonly RetryOutbox Instance = new();
+    }
+
+    private readonly string _partitionId;
+    private readonly LedgerSettings _settings;
+    private readonly Func<IActorRef> _ledgerRegion;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Queue<(LedgerCommands Message, IActorRef Sender)> _queue = new();
+    private readonly HashSet<string> _acknowledgedCredits = new(StringComparer.Ordinal);
+    private LedgerState _state = LedgerState.Empty;
+    private int _queuedCommands;
+    private bool _writing;
+
+    public LedgerPartitionActor(string partitionId, LedgerSettings settings, Func<IActorRef> ledgerRegion)
+    {
+        _partitionId = partitionId;
+        _settings = settings;
+        _ledgerRegion = ledgerRegion;
+        Recover<SnapshotOffer>(offer => _state = LedgerState.FromSnapshot((LedgerPartitionSnapshot)offer.Snapshot));
+        Recover<LedgerEntriesWritten>(written => _state = _state.Apply(written, _settings.Rules));
+        Recover<RecoveryCompleted>(_ => ResendOutbox());
+        Command<LedgerCommands>(Enqueue);
+        Command<LedgerReplies>(OnCreditAcknowledged);
+        Command<RetryOutbox>(_ => ResendOutbox());
+        Command<GetPartitionBalances>(_ => Sender.Tell(Balances()));
+        Command<WakeLedgerPartition>(_ => { });
+        // Only the newest snapshot is ever loaded: older ones would grow the store without bound.
+        Command<SaveSnapshotSuccess>(saved => DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1)));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "old snapshots could not be deleted; they are harmless"));
+        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "ledger partition {0}: snapshot failed; recovery replays more events", _partitionId));
+    }
+
+    public static Props Props(string partitionId, LedgerSettings settings, Func<IActorRef> ledgerRegion) =>
+        Akka.Actor.Props.Create(() => new LedgerPartitionActor(partitionId, settings, ledgerRegion));
+
+    public override string PersistenceId => LedgerPartitions.PersistenceIdOf(_partitionId);
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private void Enqueue(LedgerCommands message)
+    {
+        if (_queuedCommands + message.Commands.Length > _settings.MaxQueuedCommands)
+        {
+            var detail = $"partition {_partitionId} has {_queuedCommands} commands queued (bound {_settings.MaxQueuedCommands})";
+            Sender.Tell(new LedgerReplies(_partitionId, message.Commands.Select(c => LedgerReply.Reject(c, LedgerRejectionReason.Overloaded, detail)).ToImmutableArray()));
+            return;
+        }
+        _queue.Enqueue((message, Sender));
+        _queuedCommands += message.Commands.Length;
+        TryWrite();
+    }
+
+    private void OnCreditAcknowledged(LedgerReplies replies)
+    {
+        foreach (var reply in replies.Replies)
+        {
+            if (reply.Accepted && _state.Outbox.ContainsKey(reply.Reference)) _acknowledgedCredits.Add(reply.Reference);
+            else if (!reply.Accepted && reply.Rejection != LedgerRejectionReason.Overloaded)
+                _log.Error("ledger partition {0}: credit {1} to {2} refused ({3}: {4}); it stays in flight and is retried",
+                    _partitionId, reply.Reference, reply.AccountId, reply.Rejection, reply.Detail);
+        }
+        TryWrite();
+    }
+
+    /// <summary>Decides everything queued (up to the write bound) against one working copy and writes it as one event.</summary>
+    private void TryWrite()
+    {
+        while (!_writing && (_queue.Count > 0 || _acknowledgedCredits.Count > 0)) DecideAndWrite();
+    }
+
+    private void DecideAndWrite()
+    {
+        var builder = _state.ToBuilder();
+        var (entries, answers) = DecideQueued(builder);
+        var delivered = _acknowledgedCredits.Where(builder.Outbox.ContainsKey).Order(StringComparer.Ordinal).ToImmutableArray();
+        _acknowledgedCredits.Clear();
+        foreach (var key in delivered) builder.Outbox.Remove(key);
+        if (entries.IsEmpty && delivered.IsEmpty)
+        {
+            // Only rejections and repeats: nothing to write, and nothing changed that needs to be durable.
+            Answer(answers);
+            return;
+        }
+        _writing = true;
+        var before = _state.Outbox;
+        var next = builder.ToImmutable();
+        PersistAsync(new LedgerEntriesWritten(entries, delivered), _ => OnWritten(next, before, answers));
+    }
+
+    private (ImmutableArray<LedgerEntry> Entries, List<(IActorRef, ImmutableArray<LedgerReply>)> Answers) DecideQueued(LedgerState.Builder builder)
+    {
+        var entries = ImmutableArray.CreateBuilder<LedgerEntry>();
+        var answers = new List<(IActorRef, ImmutableArray<LedgerReply>)>();
+        var decided = 0;
+        while (_queue.Count > 0 && (decided == 0 || decided + _queue.Peek().Message.Commands.Length <= _settings.MaxCommandsPerWrite))
+        {
+            var (message, sender) = _queue.Dequeue();
+            _queuedCommands -= message.Commands.Length;
+            decided += message.Commands.Length;
+            var replies = ImmutableArray.CreateBuilder<LedgerReply>(message.Commands.Length);
+            foreach (var command in message.Commands) replies.Add(DecideOne(builder, command, entries));
+            answers.Add((sender, replies.MoveToImmutable()));
+        }
+        return (entries.ToImmutable(), answers);
+    }
+
+    private LedgerReply DecideOne(LedgerState.Builder builder, ILedgerCommand command, ImmutableArray<LedgerEntry>.Builder entries)
+    {
+        if (command.AccountId is null || LedgerPartitions.EntityIdOf(command.AccountId, _settings.Partitions) != _partitionId)
+            return LedgerReply.Reject(command, LedgerRejectionReason.WrongPartition, $"account '{command.AccountId}' does not belong to partition {_partitionId}");
+        var decision = LedgerDecider.Decide(builder, command, _settings.Rules);
+        if (decision.Entry is { } entry)
+        {
+            LedgerDecider.Apply(builder, entry, _settings.Rules);
+            entries.Add(entry);
+        }
+        return decision.Reply;
+    }
+
+    private void OnWritten(LedgerState next, ImmutableSortedDictionary<string, OutboxCredit> outboxBefore, List<(IActorRef, ImmutableArray<LedgerReply>)> answers)
+    {
+        _state = next;
+        _writing = false;
+        Answer(answers);
+        SendCredits(next.Outbox.Values.Where(o => !outboxBefore.ContainsKey(o.ClearingKey)));
+        if (LastSequenceNr % _settings.SnapshotEveryEvents == 0) SaveSnapshot(_state.ToSnapshot());
+        TryWrite();
+    }
+
+    private void Answer(List<(IActorRef Sender, ImmutableArray<LedgerReply> Replies)> answers)
+    {
+        foreach (var (sender, replies) in answers) sender.Tell(new LedgerReplies(_partitionId, replies), Self);
+    }
+
+    private void ResendOutbox()
+    {
+        SendCredits(_state.Outbox.Values);
+        if (_state.Outbox.IsEmpty) Timers.Cancel(RetryOutbox.Instance);
+        else if (!Timers.IsTimerActive(RetryOutbox.Instance)) Timers.StartPeriodicTimer(RetryOutbox.Instance, RetryOutbox.Instance, _settings.OutboxRetryInterval);
+    }
+
+    private void SendCredits(IEnumerable<OutboxCredit> credits)
+    {
+        var any = false;
+        foreach (var group in credits.GroupBy(c => LedgerPartitions.EntityIdOf(c.ToAccountId, _settings.Partitions)))
+        {
+            _ledgerRegion().Tell(new LedgerCommands(group.Key, group.Select(c => (ILedgerCommand)c.ToCommand()).ToImmutableArray()), Self);
+            any = true;
+        }
+        if (any && !Timers.IsTimerActive(RetryOutbox.Instance)) Timers.StartPeriodicTimer(RetryOutbox.Instance, RetryOutbox.Instance, _settings.OutboxRetryInterval);
+    }
+
+    private PartitionBalances Balances() =>
+        new(_partitionId, _state.ToSnapshot().Accounts, _state.InFlight, _state.Minted, _state.Burned);
+}

@@ -1,0 +1,52 @@
+using Zone.Actors.Serialization;
+
+namespace Zone.Actors.Settlement;
+
+/// <summary>Binary codecs of settlement. Manifests are permanent.</summary>
+public sealed class SettlementCodecs : ICodecModule
+{
+    public void Register(CodecRegistry r)
+    {
+        r.Add<SettlementJob>("settlement.job.v1", WriteJob, ReadJob);
+        r.Add<AcceptJobs>("settlement.accept-jobs.v1",
+            (w, m) => { w.WriteString(m.EntityId); w.WriteList(m.Jobs, WriteJob); w.WriteByte((byte)m.Mode); },
+            rd => new AcceptJobs(rd.ReadString(), rd.ReadList(ReadJob), (SettlementMode)rd.ReadByte()));
+        r.Add<JobsSettled>("settlement.jobs-settled.v1",
+            (w, m) => { w.WriteString(m.BatchId); WriteStrings(w, m.JobIds); WriteStrings(w, m.FailedJobIds); },
+            rd => new JobsSettled(rd.ReadString(), ReadStrings(rd), ReadStrings(rd)));
+        r.Add<JobRejected>("settlement.job-rejected.v1", (w, m) => { w.WriteString(m.JobId); w.WriteString(m.Reason); }, rd => new JobRejected(rd.ReadString(), rd.ReadString()));
+        r.Add<WakeSettlement>("settlement.wake.v1", (w, m) => w.WriteString(m.EntityId), rd => new WakeSettlement(rd.ReadString()));
+        r.Add<BatchSealed>("settlement.batch-sealed.v1", WriteSealed, ReadSealed);
+        r.Add<BatchSettled>("settlement.batch-settled.v1",
+            (w, m) => { w.WriteString(m.BatchId); WriteStrings(w, m.FailedJobIds); w.WriteOpg(m.Captured); w.WriteOpg(m.Credited); w.WriteOpg(m.Burned); },
+            rd => new BatchSettled(rd.ReadString(), ReadStrings(rd), rd.ReadOpg(), rd.ReadOpg(), rd.ReadOpg()));
+        r.Add<SettledJob>("settlement.settled-job.v1", WriteSettledJob, ReadSettledJob);
+        r.Add<SettlementSnapshot>("settlement.snapshot.v1",
+            (w, m) => { w.WriteVarLong(m.NextSequence); w.WriteList(m.Unsettled, WriteSealed); w.WriteList(m.SettledWindow, WriteSettledJob); w.WriteInt(m.PreviousGenerationJobs); },
+            rd => new SettlementSnapshot(rd.ReadVarLong(), rd.ReadList(ReadSealed), rd.ReadList(ReadSettledJob), rd.ReadInt()));
+    }
+
+    private static void WriteJob(ZoneWriter w, SettlementJob j)
+    {
+        w.WriteString(j.JobId); w.WriteString(j.ConsumerId); w.WriteString(j.ProviderId); w.WriteString(j.VerifierId);
+        w.WriteOpg(j.Price); w.WriteBytes(j.InputHash); w.WriteBytes(j.OutputHash);
+    }
+
+    private static SettlementJob ReadJob(ZoneReader r) =>
+        new(r.ReadString(), r.ReadString(), r.ReadString(), r.ReadString(), r.ReadOpg(), r.ReadBytes(), r.ReadBytes());
+
+    private static void WriteSealed(ZoneWriter w, BatchSealed m)
+    {
+        w.WriteString(m.BatchId); w.WriteVarLong(m.Sequence); w.WriteByte((byte)m.Mode); w.WriteList(m.Jobs, WriteJob); w.WriteBytes(m.MerkleRoot);
+    }
+
+    private static BatchSealed ReadSealed(ZoneReader r) => new(r.ReadString(), r.ReadVarLong(), (SettlementMode)r.ReadByte(), r.ReadList(ReadJob), r.ReadBytes());
+
+    private static void WriteSettledJob(ZoneWriter w, SettledJob m) { w.WriteString(m.JobId); w.WriteString(m.BatchId); }
+
+    private static SettledJob ReadSettledJob(ZoneReader r) => new(r.ReadString(), r.ReadString());
+
+    private static void WriteStrings(ZoneWriter w, System.Collections.Immutable.ImmutableArray<string> items) => w.WriteList(items, (x, s) => x.WriteString(s));
+
+    private static System.Collections.Immutable.ImmutableArray<string> ReadStrings(ZoneReader r) => r.ReadList(x => x.ReadString());
+}

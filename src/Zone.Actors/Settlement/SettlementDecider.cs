@@ -1,0 +1,122 @@
+using System.Collections.Immutable;
+using Zone.Actors.Ledger;
+using Zone.Actors.Money;
+
+namespace Zone.Actors.Settlement;
+
+public enum AcceptOutcome
+{
+    /// <summary>New job: it is in the open batch or in a batch sealed now.</summary>
+    Accepted,
+    /// <summary>Already known and not yet settled: the sender will be answered when its batch settles.</summary>
+    Pending,
+    /// <summary>Already settled in <see cref="AcceptDecision.BatchId"/>: answer at once.</summary>
+    Settled,
+    Rejected,
+}
+
+public readonly record struct AcceptDecision(AcceptOutcome Outcome, string BatchId, string Reason);
+
+/// <summary>Credit legs of a batch once its captures are answered, and what the batch moved.</summary>
+public sealed record CreditPlan(ImmutableArray<ILedgerCommand> Legs, ImmutableArray<string> FailedJobIds, Opg Captured, Opg Credited, Opg Burned);
+
+/// <summary>Pure settlement rules: admission, sealing, Merkle roots, and the legs each batch sends.</summary>
+public static class SettlementDecider
+{
+    /// <summary>Bound on hash sizes accepted into a leaf: SHA-512 at most.</summary>
+    public const int MaxHashBytes = 64;
+
+    public static (SettlementState State, AcceptDecision Decision, BatchSealed? Sealed) Accept(
+        SettlementState state, SettlementJob job, SettlementMode requestedMode, SettlementSettings settings)
+    {
+        if (Invalid(state, job) is { } reason) return (state, new AcceptDecision(AcceptOutcome.Rejected, "", reason), null);
+        if (Known(state, job) is { } known) return (state, known, null);
+        if (state.Unsettled.Count >= settings.MaxUnsettledBatches)
+            return (state, new AcceptDecision(AcceptOutcome.Rejected, "", $"overloaded: {state.Unsettled.Count} batches are settling (bound {settings.MaxUnsettledBatches})"), null);
+
+        var mode = settings.ModeFor(requestedMode);
+        if (mode != SettlementMode.Batch)
+        {
+            var single = mode == SettlementMode.Private ? job with { InputHash = [], OutputHash = [] } : job;
+            var sealedAlone = Seal(state, [single], mode);
+            return (state.Apply(sealedAlone), new AcceptDecision(AcceptOutcome.Accepted, sealedAlone.BatchId, ""), sealedAlone);
+        }
+        var next = state with { Open = state.Open.Add(job), OpenById = state.OpenById.Add(job.JobId, job) };
+        if (next.Open.Count < settings.BatchMaxJobs) return (next, new AcceptDecision(AcceptOutcome.Accepted, "", ""), null);
+        var sealedBatch = Seal(next, next.Open.ToImmutableArray(), SettlementMode.Batch);
+        return (next.Apply(sealedBatch), new AcceptDecision(AcceptOutcome.Accepted, sealedBatch.BatchId, ""), sealedBatch);
+    }
+
+    /// <summary>Seals the open batch (its wait ran out); null if it is empty.</summary>
+    public static (SettlementState State, BatchSealed? Sealed) SealOpen(SettlementState state)
+    {
+        if (state.Open.IsEmpty) return (state, null);
+        var sealedBatch = Seal(state, state.Open.ToImmutableArray(), SettlementMode.Batch);
+        return (state.Apply(sealedBatch), sealedBatch);
+    }
+
+    public static BatchSealed Seal(SettlementState state, ImmutableArray<SettlementJob> jobs, SettlementMode mode) =>
+        new($"{state.ProviderId}#{state.NextSequence}", state.NextSequence, mode, jobs, MerkleTree.Root(jobs.Select(j => j.Leaf()).ToList()));
+
+    /// <summary>One capture per consumer account: money moves once per account per batch.</summary>
+    public static ImmutableArray<ILedgerCommand> CaptureLegs(BatchSealed batch) =>
+        batch.Jobs.GroupBy(j => j.ConsumerId, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => (ILedgerCommand)new Capture(g.Key, batch.BatchId, batch.BatchId, g.Select(j => j.JobId).Order(StringComparer.Ordinal).ToImmutableArray()))
+            .ToImmutableArray();
+
+    /// <summary>
+    /// The credits of a batch after its captures: jobs of consumers whose capture was refused are left out (nothing of
+    /// theirs is in clearing). Amounts are summed per payee, so each account is credited once per batch.
+    /// </summary>
+    public static CreditPlan CreditLegs(BatchSealed batch, IReadOnlySet<string> failedConsumers, SettlementFees fees, string treasuryAccountId)
+    {
+        var payees = new SortedDictionary<string, Opg>(StringComparer.Ordinal);
+        var burn = Opg.Zero;
+        var captured = Opg.Zero;
+        var failed = ImmutableArray.CreateBuilder<string>();
+        foreach (var job in batch.Jobs)
+        {
+            if (failedConsumers.Contains(job.ConsumerId)) { failed.Add(job.JobId); continue; }
+            captured += job.Price;
+            var split = FeeSplit.Of(job.Price, job.VerifierId.Length > 0, fees);
+            Pay(payees, job.ProviderId, split.Provider);
+            if (job.VerifierId.Length > 0) Pay(payees, job.VerifierId, split.Verifier);
+            Pay(payees, treasuryAccountId, split.Treasury);
+            burn += split.Burn;
+        }
+        var legs = payees.Where(p => p.Value.IsPositive)
+            .Select(p => (ILedgerCommand)new Credit(p.Key, batch.BatchId, p.Value, batch.BatchId))
+            .ToImmutableArray();
+        if (burn.IsPositive) legs = legs.Add(new Burn(treasuryAccountId, batch.BatchId, burn, batch.BatchId));
+        return new CreditPlan(legs, failed.ToImmutable(), captured, captured - burn, burn);
+    }
+
+    private static void Pay(SortedDictionary<string, Opg> payees, string accountId, Opg amount) =>
+        payees[accountId] = payees.GetValueOrDefault(accountId) + amount;
+
+    private static string? Invalid(SettlementState state, SettlementJob job)
+    {
+        if (string.IsNullOrEmpty(job.JobId) || string.IsNullOrEmpty(job.ConsumerId)) return "job id and consumer are required";
+        if (job.ProviderId != state.ProviderId) return $"job '{job.JobId}' belongs to provider '{job.ProviderId}', not '{state.ProviderId}'";
+        if (!job.Price.IsPositive) return $"job '{job.JobId}' has price {job.Price}: it must be positive";
+        if (job.InputHash.Length > MaxHashBytes || job.OutputHash.Length > MaxHashBytes) return $"job '{job.JobId}' has a hash longer than {MaxHashBytes} bytes";
+        return null;
+    }
+
+    private static AcceptDecision? Known(SettlementState state, SettlementJob job)
+    {
+        if (state.OpenById.TryGetValue(job.JobId, out var open))
+            return open.Equals(job) ? new AcceptDecision(AcceptOutcome.Pending, "", "") : Conflict(job);
+        if (state.UnsettledJobBatch.TryGetValue(job.JobId, out var batchId))
+        {
+            var recorded = state.Unsettled[batchId].Jobs.First(j => j.JobId == job.JobId);
+            var same = recorded.Equals(job) || recorded.Equals(job with { InputHash = [], OutputHash = [] });
+            return same ? new AcceptDecision(AcceptOutcome.Pending, batchId, "") : Conflict(job);
+        }
+        return state.SettledBatchOf(job.JobId) is { } settledIn ? new AcceptDecision(AcceptOutcome.Settled, settledIn, "") : null;
+    }
+
+    private static AcceptDecision Conflict(SettlementJob job) =>
+        new(AcceptOutcome.Rejected, "", $"conflict: job '{job.JobId}' was already accepted with different content");
+}

@@ -1,0 +1,38 @@
+using Zone.Actors.Money;
+
+namespace Zone.Actors.Settlement;
+
+/// <param name="BatchMaxJobs">A batch seals when it holds this many jobs (OpenGradient's facilitator: 20).</param>
+/// <param name="BatchMaxWait">... or when its first job has waited this long (OpenGradient: 60 s). Runtime mode: wall clock.</param>
+/// <param name="MaxUnsettledBatches">Bound on sealed batches whose legs are still moving; beyond it new jobs are refused (callers retry).</param>
+/// <param name="LegRetryInterval">Unacknowledged legs are re-sent this often (they are idempotent).</param>
+/// <param name="SettledWindowJobs">Settled job ids remembered so a re-sent job gets its first answer; oldest forgotten first.</param>
+/// <param name="LedgerPartitions">Must equal the ledger's partition count: legs are routed by it.</param>
+public sealed record SettlementSettings(
+    SettlementMode DefaultMode,
+    int BatchMaxJobs,
+    TimeSpan BatchMaxWait,
+    SettlementFees Fees,
+    SlashPolicy Slashing,
+    string TreasuryAccountId,
+    int MaxUnsettledBatches,
+    TimeSpan LegRetryInterval,
+    int SettledWindowJobs,
+    int SnapshotEveryEvents,
+    int LedgerPartitions)
+{
+    public static SettlementSettings Default { get; } = new(
+        SettlementMode.Batch, 20, TimeSpan.FromSeconds(60), SettlementFees.Default, SlashPolicy.Default, "treasury",
+        MaxUnsettledBatches: 100_000, LegRetryInterval: TimeSpan.FromSeconds(2), SettledWindowJobs: 262_144, SnapshotEveryEvents: 1_000, LedgerPartitions: 8);
+
+    public SettlementMode ModeFor(SettlementMode requested) => requested == SettlementMode.ZoneDefault ? DefaultMode : requested;
+
+    public void Validate()
+    {
+        if (DefaultMode == SettlementMode.ZoneDefault) throw new ArgumentException("the zone's default settlement mode must be private, individual or batch");
+        if (BatchMaxJobs <= 0 || BatchMaxWait <= TimeSpan.Zero || MaxUnsettledBatches <= 0 || LegRetryInterval <= TimeSpan.Zero || SettledWindowJobs <= 0 || LedgerPartitions <= 0)
+            throw new ArgumentException($"settlement bounds must be positive (got {this})");
+        Fees.Validate();
+        Slashing.Validate();
+    }
+}

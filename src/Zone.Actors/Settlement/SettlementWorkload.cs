@@ -1,0 +1,144 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using Akka.Actor;
+using Zone.Actors.Ledger;
+using Zone.Actors.Money;
+
+namespace Zone.Actors.Settlement;
+
+/// <param name="RunId">Prefix of job ids: unique per run, so runs on one journal never reuse a reference.</param>
+/// <param name="WindowJobs">Bound on jobs between reserve and settlement at any moment.</param>
+/// <param name="ChunkJobs">Jobs started together: their reserves go out as one message per partition.</param>
+/// <param name="LatencySamples">Bound on latency samples kept (a ring: the most recent ones).</param>
+public sealed record WorkloadShape(string RunId, int Consumers, int Providers, int Verifiers, Opg PricePerJob, int WindowJobs, int ChunkJobs, int LedgerPartitions, int LatencySamples)
+{
+    public static string Consumer(int i) => $"consumer-{i}";
+    public static string Provider(int i) => $"provider-{i}";
+    public static string Verifier(int i) => $"verifier-{i}";
+}
+
+/// <summary>
+/// Drives jobs through the whole money path, as a zone's job flow would: reserve the price on the consumer's account,
+/// and once the reservation is durable, hand the job to its provider's settlement; a job is done when its batch is
+/// settled (durably). Keeps a bounded window of jobs in flight and records reserve-to-settled latency.
+/// </summary>
+public sealed class SettlementWorkload : ReceiveActor
+{
+    public sealed record Start(long MaxJobs);
+
+    public sealed record ResetStats
+    {
+        public static readonly ResetStats Instance = new();
+    }
+
+    /// <summary>Starts no new job; those in flight finish.</summary>
+    public sealed record Drain
+    {
+        public static readonly Drain Instance = new();
+    }
+
+    public sealed record GetStats
+    {
+        public static readonly GetStats Instance = new();
+    }
+
+    public sealed record Stats(long Settled, long Failed, long Rejected, long InFlight, TimeSpan Elapsed, ImmutableArray<double> LatencyMillis);
+
+    private readonly WorkloadShape _shape;
+    private readonly IActorRef _ledger;
+    private readonly IActorRef _settlement;
+    private readonly Dictionary<string, (long StartedAt, SettlementJob Job)> _inFlight = new(StringComparer.Ordinal);
+    private readonly double[] _latencies;
+    private readonly Stopwatch _sinceReset = Stopwatch.StartNew();
+    private bool _draining;
+    private long _next, _max, _settled, _failed, _rejected, _latencyCount;
+
+    public SettlementWorkload(WorkloadShape shape, IActorRef ledger, IActorRef settlement)
+    {
+        _shape = shape;
+        _ledger = ledger;
+        _settlement = settlement;
+        _latencies = new double[shape.LatencySamples];
+        Receive<Start>(s => { _max = s.MaxJobs; Refill(); });
+        Receive<LedgerReplies>(OnReserved);
+        Receive<JobsSettled>(OnSettled);
+        Receive<JobRejected>(OnRejected);
+        Receive<ResetStats>(_ => { _settled = _failed = _rejected = _latencyCount = 0; _sinceReset.Restart(); });
+        Receive<GetStats>(_ => Sender.Tell(Snapshot()));
+        Receive<Drain>(_ => _draining = true);
+    }
+
+    public static Props Props(WorkloadShape shape, IActorRef ledger, IActorRef settlement) =>
+        Akka.Actor.Props.Create(() => new SettlementWorkload(shape, ledger, settlement));
+
+    private void Refill()
+    {
+        while (!_draining && _inFlight.Count < _shape.WindowJobs && (_max == 0 || _next < _max))
+        {
+            var count = (int)Math.Min(Math.Min(_shape.ChunkJobs, _shape.WindowJobs - _inFlight.Count), _max == 0 ? long.MaxValue : _max - _next);
+            var reserves = new List<ILedgerCommand>(count);
+            for (var i = 0; i < count; i++) reserves.Add(StartJob(_next++));
+            foreach (var group in reserves.GroupBy(r => LedgerPartitions.EntityIdOf(r.AccountId, _shape.LedgerPartitions)))
+                _ledger.Tell(new LedgerCommands(group.Key, group.ToImmutableArray()));
+        }
+    }
+
+    private Reserve StartJob(long n)
+    {
+        var id = $"{_shape.RunId}-{n}";
+        var input = SHA256.HashData(Encoding.UTF8.GetBytes(id));
+        var job = new SettlementJob(id, WorkloadShape.Consumer((int)(n % _shape.Consumers)), WorkloadShape.Provider((int)(n % _shape.Providers)),
+            WorkloadShape.Verifier((int)(n % _shape.Verifiers)), _shape.PricePerJob, input, SHA256.HashData(input));
+        _inFlight[id] = (Stopwatch.GetTimestamp(), job);
+        return new Reserve(job.ConsumerId, id, job.Price);
+    }
+
+    private void OnReserved(LedgerReplies replies)
+    {
+        var accepted = new List<SettlementJob>(replies.Replies.Length);
+        foreach (var reply in replies.Replies)
+        {
+            if (reply.Kind != LedgerCommandKind.Reserve || !_inFlight.TryGetValue(reply.Reference, out var started)) continue;
+            if (reply.Accepted) accepted.Add(started.Job);
+            else Drop(reply.Reference, ref _rejected);
+        }
+        foreach (var group in accepted.GroupBy(j => j.ProviderId))
+            _settlement.Tell(new AcceptJobs(group.Key, group.ToImmutableArray(), SettlementMode.ZoneDefault));
+        Refill();
+    }
+
+    private void OnSettled(JobsSettled settled)
+    {
+        var now = Stopwatch.GetTimestamp();
+        foreach (var id in settled.JobIds)
+        {
+            if (!_inFlight.Remove(id, out var started)) continue;
+            _settled++;
+            _latencies[_latencyCount++ % _latencies.Length] = Stopwatch.GetElapsedTime(started.StartedAt, now).TotalMilliseconds;
+        }
+        foreach (var id in settled.FailedJobIds) Drop(id, ref _failed);
+        Refill();
+    }
+
+    private void OnRejected(JobRejected rejected)
+    {
+        // Settlement refused the job: refund the consumer, as the job flow does for rejected jobs.
+        if (_inFlight.TryGetValue(rejected.JobId, out var started))
+            _ledger.Tell(new LedgerCommands(LedgerPartitions.EntityIdOf(started.Job.ConsumerId, _shape.LedgerPartitions), [new Release(started.Job.ConsumerId, rejected.JobId)]));
+        Drop(rejected.JobId, ref _rejected);
+        Refill();
+    }
+
+    private void Drop(string jobId, ref long counter)
+    {
+        if (_inFlight.Remove(jobId)) counter++;
+    }
+
+    private Stats Snapshot()
+    {
+        var kept = (int)Math.Min(_latencyCount, _latencies.Length);
+        return new Stats(_settled, _failed, _rejected, _inFlight.Count, _sinceReset.Elapsed, _latencies.AsSpan(0, kept).ToArray().ToImmutableArray());
+    }
+}

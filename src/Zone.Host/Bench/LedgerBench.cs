@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Zone.Actors.Audit;
+using Zone.Actors.Hosting;
+using Zone.Actors.Ledger;
+using Zone.Actors.Money;
+using Zone.Actors.Settlement;
+using Zone.Host.Ledger;
+
+namespace Zone.Host.Bench;
+
+/// <summary>
+/// Jobs per second through the whole money path (reserve, batch settlement with captures and credits, every reply
+/// after the durable write) on SQLite, the memory journal and PostgreSQL, against raw SQLite batched inserts measured
+/// in the same run. The SQLite journal is left in the data directory for `zone ledger audit`.
+/// </summary>
+public sealed class LedgerBench : IBenchSuite
+{
+    private const int RawRowsPerTransaction = 1_000;
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(120);
+
+    public string Name => "ledger";
+    public string Description => "jobs/s through reserve + batch settlement (SQLite, memory, PostgreSQL) vs raw SQLite inserts";
+
+    public async Task<BenchReport> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        var report = new BenchReport(Name);
+        var configuration = context.Configuration;
+        var ledger = LedgerConfiguration.Ledger(configuration);
+        var settlement = LedgerConfiguration.Settlement(configuration);
+        var baseSettings = configuration.ToSettings();
+        Directory.CreateDirectory(context.DataDirectory);
+
+        context.Progress($"raw SQLite inserts, {RawRowsPerTransaction}-row transactions");
+        var raw = RawSqliteInserts(Path.Combine(context.DataDirectory, "bench-raw-sqlite.db"), context.Measure);
+        report.Add("raw sqlite inserts", raw.RowsPerSecond, "rows/s");
+
+        var sqlite = baseSettings.Persistence.Provider == PersistenceProvider.Sqlite
+            ? baseSettings.Persistence : PersistenceSettings.SqliteFile(Path.Combine(context.DataDirectory, "zone.db"));
+        await Measure(report, context, "memory", baseSettings with { Persistence = PersistenceSettings.InMemory }, ledger, settlement, cancellationToken);
+        await Measure(report, context, "sqlite", baseSettings with { Persistence = sqlite }, ledger, settlement, cancellationToken);
+        // Akka.Persistence.Sql, linq2db and Microsoft.Data.Sqlite never issue PRAGMA synchronous (their binaries hold no such
+        // statement), so the journal's connections run at the library default that a fresh connection reports here.
+        report.Note($"sqlite journal {LedgerRuntime.SqlitePath(sqlite)}: WAL; PRAGMA synchronous on a fresh connection = {raw.Synchronous} (2 = FULL), " +
+                    "the default the journal's connections run at (no layer sets it)");
+        await AuditSqlite(report, context, sqlite, cancellationToken);
+
+        if (ThrowawayPostgres.FindBinDirectory() is { } bin)
+        {
+            context.Progress("starting a throwaway PostgreSQL server");
+            await using var postgres = await ThrowawayPostgres.StartAsync(bin);
+            await Measure(report, context, "postgres", baseSettings with { Persistence = PersistenceSettings.Postgres(postgres.ConnectionString) }, ledger, settlement, cancellationToken);
+        }
+        else report.Note("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: postgres not measured");
+
+        report.AddRatio("sqlite jobs / raw sqlite rows", "sqlite jobs", "raw sqlite inserts");
+        report.AddRatio("sqlite / memory jobs", "sqlite jobs", "memory jobs");
+        report.Note($"a job = reserve + its share of a batch ({settlement.BatchMaxJobs} jobs): one capture per consumer, credits to provider, verifier and treasury, a burn; " +
+                    $"{ledger.Partitions} ledger partitions; latency = reserve sent to batch settled durably");
+        return report;
+    }
+
+    private static async Task Measure(BenchReport report, BenchContext context, string name, ZoneSettings settings, LedgerSettings ledger,
+        SettlementSettings settlement, CancellationToken cancellationToken)
+    {
+        context.Progress($"{name}: starting node, funding consumers");
+        await using var runtime = await LedgerRuntime.StartAsync(settings, ledger, settlement, LogLevel.Error, cancellationToken);
+        var shape = new WorkloadShape($"bench-{name}-{DateTime.UtcNow:yyyyMMddHHmmssfff}", 1_000, 16, 4, new Opg(1_000), 40_000, 1_024, ledger.Partitions, 1 << 20);
+        await runtime.FundAsync(shape, Opg.FromWhole(1_000));
+        var workload = runtime.StartWorkload(shape, maxJobs: 0);
+        context.Progress($"{name}: warm-up {context.Warmup.TotalSeconds:0} s, measure {context.Measure.TotalSeconds:0} s");
+        await Task.Delay(context.Warmup, cancellationToken);
+        workload.Tell(SettlementWorkload.ResetStats.Instance);
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        await Task.Delay(context.Measure, cancellationToken);
+        var stats = await workload.Ask<SettlementWorkload.Stats>(SettlementWorkload.GetStats.Instance, LedgerRuntime.AskTimeout);
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore) / (stats.Elapsed * Environment.ProcessorCount);
+        await Drain(workload, cancellationToken);
+
+        report.Add($"{name} jobs", stats.Settled / stats.Elapsed.TotalSeconds, "jobs/s");
+        report.Add($"{name} latency p50", Percentile(stats.LatencyMillis, 0.50), "ms");
+        report.Add($"{name} latency p99", Percentile(stats.LatencyMillis, 0.99), "ms");
+        report.Add($"{name} cpu", Math.Round(cpu * 100, 1), $"% of {Environment.ProcessorCount} cores");
+        if (stats.Rejected + stats.Failed > 0) report.Note($"{name}: {stats.Rejected} jobs rejected, {stats.Failed} failed capture");
+    }
+
+    /// <summary>Stops new jobs and lets those in flight settle, so the journal is left with nothing half done.</summary>
+    private static async Task Drain(IActorRef workload, CancellationToken cancellationToken)
+    {
+        workload.Tell(SettlementWorkload.Drain.Instance);
+        var deadline = DateTime.UtcNow + DrainTimeout;
+        while ((await workload.Ask<SettlementWorkload.Stats>(SettlementWorkload.GetStats.Instance, LedgerRuntime.AskTimeout)).InFlight > 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(100, cancellationToken);
+    }
+
+    private static async Task AuditSqlite(BenchReport report, BenchContext context, PersistenceSettings sqlite, CancellationToken cancellationToken)
+    {
+        context.Progress("auditing the SQLite journal");
+        using var reader = JournalAudit.ReaderSystem(sqlite);
+        try
+        {
+            var audit = await JournalAudit.AuditAsync(reader, cancellationToken);
+            report.Note(audit.Clean
+                ? $"sqlite journal audit: clean ({audit.LedgerEntries} entries, {audit.SettledBatches}/{audit.Batches} batches settled, {audit.InFlight} in flight)"
+                : $"sqlite journal audit: {audit.Violations.Length} VIOLATIONS, first: {audit.Violations[0]}");
+        }
+        finally { await reader.Terminate(); }
+    }
+
+    private static double Percentile(IReadOnlyList<double> samples, double quantile)
+    {
+        if (samples.Count == 0) return 0;
+        var sorted = samples.Order().ToArray();
+        return Math.Round(sorted[(int)Math.Min(sorted.Length - 1, quantile * sorted.Length)], 2);
+    }
+
+    /// <summary>The disk's limit for the same kind of work: rows of a journal-sized payload, 1000 per transaction, WAL.</summary>
+    private static (double RowsPerSecond, long Synchronous) RawSqliteInserts(string path, TimeSpan duration)
+    {
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" }) File.Delete(file);
+        SqliteJournalFile.EnableWal(path);
+        var synchronous = SqliteJournalFile.SynchronousLevel(path);
+        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using (var create = connection.CreateCommand())
+            {
+                create.CommandText = "CREATE TABLE rows (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)";
+                create.ExecuteNonQuery();
+            }
+            var payload = new byte[120];
+            Random.Shared.NextBytes(payload);
+            long rows = 0;
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < duration)
+            {
+                using var transaction = connection.BeginTransaction();
+                using var insert = connection.CreateCommand();
+                insert.Transaction = transaction;
+                insert.CommandText = "INSERT INTO rows (payload) VALUES ($p)";
+                var parameter = insert.Parameters.Add("$p", SqliteType.Blob);
+                for (var i = 0; i < RawRowsPerTransaction; i++)
+                {
+                    parameter.Value = payload;
+                    insert.ExecuteNonQuery();
+                }
+                transaction.Commit();
+                rows += RawRowsPerTransaction;
+            }
+            var rate = rows / clock.Elapsed.TotalSeconds;
+            foreach (var file in new[] { path, path + "-wal", path + "-shm" }) File.Delete(file);
+            return (rate, synchronous);
+        }
+    }
+}

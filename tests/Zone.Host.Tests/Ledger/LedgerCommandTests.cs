@@ -1,0 +1,62 @@
+using System.Text.Json;
+using Zone.Host.Tests.Program;
+
+namespace Zone.Host.Tests.Ledger;
+
+/// <summary>`zone ledger audit|balances|prove` on a journal the program itself wrote.</summary>
+public sealed class LedgerCommandTests
+{
+    [Fact]
+    public async Task Audit_balances_and_prove_read_the_journal_the_load_left()
+    {
+        var data = Directory.CreateTempSubdirectory("zone-ledger-cli-");
+        try
+        {
+            var load = await Zone("ledger", "load", "--data", data.FullName, "--jobs", "300", "--set", "zone.settlement.batch-max-wait=200ms");
+            Assert.True(load.ExitCode == 0, load.Stderr);
+            var runId = JsonDocument.Parse(load.Stdout).RootElement.GetProperty("runId").GetString();
+
+            var audit = await Zone("ledger", "audit", "--data", data.FullName);
+            Assert.True(audit.ExitCode == 0, audit.Stdout + audit.Stderr);
+            Assert.Contains("audit: clean", audit.Stdout, StringComparison.Ordinal);
+
+            var balances = await Zone("ledger", "balances", "--data", data.FullName, "--json");
+            Assert.Equal(0, balances.ExitCode);
+            var accounts = JsonDocument.Parse(balances.Stdout).RootElement.EnumerateArray().Select(a => a.GetProperty("account").GetString()).ToList();
+            Assert.Contains("consumer-0", accounts);
+            Assert.Contains("provider-0", accounts);
+
+            var proof = await Zone("ledger", "prove", $"{runId}-0", "--data", data.FullName, "--json");
+            Assert.True(proof.ExitCode == 0, proof.Stdout + proof.Stderr);
+            var json = JsonDocument.Parse(proof.Stdout).RootElement;
+            Assert.True(json.GetProperty("verified").GetBoolean());
+            Assert.True(json.GetProperty("settled").GetBoolean());
+
+            var unknown = await Zone("ledger", "prove", "no-such-job", "--data", data.FullName);
+            Assert.Equal(2, unknown.ExitCode);
+            Assert.Contains("no-such-job", unknown.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Audit_of_a_missing_journal_is_a_usage_error()
+    {
+        var empty = Directory.CreateTempSubdirectory("zone-ledger-empty-");
+        try
+        {
+            var audit = await Zone("ledger", "audit", "--data", empty.FullName);
+            Assert.Equal(2, audit.ExitCode);
+            Assert.Contains("no journal", audit.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            empty.Delete(recursive: true);
+        }
+    }
+
+    private static Task<ZoneProcess.Outcome> Zone(params string[] arguments) => ZoneProcess.RunAsync(ZoneProcess.StartInfo(arguments), TimeSpan.FromMinutes(3));
+}
