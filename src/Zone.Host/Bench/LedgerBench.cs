@@ -47,10 +47,10 @@ public sealed class LedgerBench : IBenchSuite
                     "the default the journal's connections run at (no layer sets it)");
         await AuditSqlite(report, context, sqlite, cancellationToken);
 
-        if (ThrowawayPostgres.FindBinDirectory() is { } bin)
+        if (ThrowawayPostgres.FindBinDirectory() is not null)
         {
             context.Progress("starting a throwaway PostgreSQL server");
-            await using var postgres = await ThrowawayPostgres.StartAsync(bin);
+            await using var postgres = await ThrowawayPostgres.StartAsync();
             await Measure(report, context, "postgres", baseSettings with { Persistence = PersistenceSettings.Postgres(postgres.ConnectionString) }, ledger, settlement, cancellationToken);
         }
         else report.Note("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: postgres not measured");

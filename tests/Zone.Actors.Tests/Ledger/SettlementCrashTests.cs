@@ -8,7 +8,7 @@ using Zone.Actors.Hosting;
 using Zone.Actors.Ledger;
 using Zone.Actors.Money;
 using Zone.Actors.Settlement;
-using Zone.Tests;
+using Zone.Host.Bench;
 
 namespace Zone.Actors.Tests.Ledger;
 
@@ -41,7 +41,7 @@ public sealed class SettlementCrashTests
     [Fact]
     public async Task Batches_interrupted_mid_settlement_finish_exactly_once_on_postgres()
     {
-        await using var postgres = await PostgresServer.StartAsync();
+        await using var postgres = await ThrowawayPostgres.StartAsync();
         await CrashAndRecover(PersistenceSettings.Postgres(postgres.ConnectionString));
     }
 

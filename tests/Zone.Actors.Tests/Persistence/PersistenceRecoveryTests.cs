@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Zone.Actors.Hosting;
 using Zone.Actors.Sharding;
-using Zone.Tests;
+using Zone.Host.Bench;
 
 namespace Zone.Actors.Tests.Persistence;
 
@@ -35,7 +35,7 @@ public sealed class PersistenceRecoveryTests
     [Fact]
     public async Task Sharded_entity_state_survives_a_restart_on_postgres()
     {
-        await using var postgres = await PostgresServer.StartAsync();
+        await using var postgres = await ThrowawayPostgres.StartAsync();
         await AssertStateSurvivesRestart(PersistenceSettings.Postgres(postgres.ConnectionString));
     }
 

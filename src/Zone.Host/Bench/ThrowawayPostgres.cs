@@ -3,19 +3,20 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace Zone.Tests;
+namespace Zone.Host.Bench;
 
 /// <summary>
 /// A throwaway PostgreSQL server from Debian's binaries: initdb into a temporary directory, pg_ctl on a free
-/// loopback port, removed on dispose. No test depends on a server someone left running.
+/// loopback port with fsync on, removed on dispose. `zone bench ledger` measures on one, and the tests compile
+/// this file too, so no test depends on a server someone left running.
 /// initdb refuses to run as root, so as root the server runs as the 'postgres' user.
 /// </summary>
-public sealed class PostgresServer : IAsyncDisposable
+public sealed class ThrowawayPostgres : IAsyncDisposable
 {
     private readonly string _directory;
     private readonly string _binDirectory;
 
-    private PostgresServer(string directory, string binDirectory, int port)
+    private ThrowawayPostgres(string directory, string binDirectory, int port)
     {
         _directory = directory;
         _binDirectory = binDirectory;
@@ -26,14 +27,16 @@ public sealed class PostgresServer : IAsyncDisposable
 
     public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=zone;Database=zone;Pooling=true;Maximum Pool Size=20";
 
-    public static async Task<PostgresServer> StartAsync()
+    public static async Task<ThrowawayPostgres> StartAsync()
     {
-        var bin = FindBinDirectory();
+        var bin = FindBinDirectory() ?? throw new InvalidOperationException(
+            "PostgreSQL server binaries (initdb, pg_ctl) were not found under /usr/lib/postgresql/*/bin. " +
+            "Install them with: apt-get install -y postgresql (the ./test script does this when run as root).");
         var directory = Path.Combine(Path.GetTempPath(), $"zone-pg-{Guid.NewGuid():N}");
         var data = Path.Combine(directory, "data");
         Directory.CreateDirectory(directory);
         var port = FreePort();
-        var server = new PostgresServer(directory, bin, port);
+        var server = new ThrowawayPostgres(directory, bin, port);
         try
         {
             if (IsRoot) await Run("chown", $"postgres: {directory}");
@@ -88,17 +91,12 @@ public sealed class PostgresServer : IAsyncDisposable
             throw new InvalidOperationException($"{file} {arguments} exited with {process.ExitCode}: {await stderr}{await stdout}");
     }
 
-    /// <summary>Debian keeps the server binaries out of PATH, under /usr/lib/postgresql/VERSION/bin.</summary>
-    private static string FindBinDirectory()
-    {
-        var candidates = Directory.Exists("/usr/lib/postgresql")
+    /// <summary>Debian keeps the server binaries out of PATH, under /usr/lib/postgresql/VERSION/bin; null if none is installed.</summary>
+    public static string? FindBinDirectory() =>
+        Directory.Exists("/usr/lib/postgresql")
             ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).OrderDescending()
-            : Enumerable.Empty<string>();
-        return candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
-            ?? throw new InvalidOperationException(
-                "PostgreSQL server binaries (initdb, pg_ctl) were not found under /usr/lib/postgresql/*/bin. " +
-                "Install them with: apt-get install -y postgresql (the ./test script does this when run as root).");
-    }
+                .FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
+            : null;
 
     private static int FreePort()
     {
