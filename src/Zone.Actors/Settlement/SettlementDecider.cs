@@ -41,17 +41,17 @@ public static class SettlementDecider
             var sealedAlone = Seal(state, [single], mode);
             return (state.Apply(sealedAlone), new AcceptDecision(AcceptOutcome.Accepted, sealedAlone.BatchId, ""), sealedAlone);
         }
-        var next = state with { Open = state.Open.Add(job), OpenById = state.OpenById.Add(job.JobId, job) };
-        if (next.Open.Count < settings.BatchMaxJobs) return (next, new AcceptDecision(AcceptOutcome.Accepted, "", ""), null);
-        var sealedBatch = Seal(next, next.Open.ToImmutableArray(), SettlementMode.Batch);
-        return (next.Apply(sealedBatch), new AcceptDecision(AcceptOutcome.Accepted, sealedBatch.BatchId, ""), sealedBatch);
+        state.AddOpen(job);
+        if (state.Open.Count < settings.BatchMaxJobs) return (state, new AcceptDecision(AcceptOutcome.Accepted, "", ""), null);
+        var sealedBatch = Seal(state, [.. state.Open], SettlementMode.Batch);
+        return (state.Apply(sealedBatch), new AcceptDecision(AcceptOutcome.Accepted, sealedBatch.BatchId, ""), sealedBatch);
     }
 
     /// <summary>Seals the open batch (its wait ran out); null if it is empty.</summary>
     public static (SettlementState State, BatchSealed? Sealed) SealOpen(SettlementState state)
     {
-        if (state.Open.IsEmpty) return (state, null);
-        var sealedBatch = Seal(state, state.Open.ToImmutableArray(), SettlementMode.Batch);
+        if (state.Open.Count == 0) return (state, null);
+        var sealedBatch = Seal(state, [.. state.Open], SettlementMode.Batch);
         return (state.Apply(sealedBatch), sealedBatch);
     }
 
@@ -106,13 +106,12 @@ public static class SettlementDecider
 
     private static AcceptDecision? Known(SettlementState state, SettlementJob job)
     {
-        if (state.OpenById.TryGetValue(job.JobId, out var open))
+        if (state.FindOpen(job.JobId) is { } open)
             return open.Equals(job) ? new AcceptDecision(AcceptOutcome.Pending, "", "") : Conflict(job);
-        if (state.UnsettledJobBatch.TryGetValue(job.JobId, out var batchId))
+        if (state.FindUnsettled(job.JobId) is var (batch, recorded))
         {
-            var recorded = state.Unsettled[batchId].Jobs.First(j => j.JobId == job.JobId);
             var same = recorded.Equals(job) || recorded.Equals(job with { InputHash = [], OutputHash = [] });
-            return same ? new AcceptDecision(AcceptOutcome.Pending, batchId, "") : Conflict(job);
+            return same ? new AcceptDecision(AcceptOutcome.Pending, batch.BatchId, "") : Conflict(job);
         }
         return state.SettledBatchOf(job.JobId) is { } settledIn ? new AcceptDecision(AcceptOutcome.Settled, settledIn, "") : null;
     }
