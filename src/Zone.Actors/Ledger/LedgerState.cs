@@ -10,10 +10,42 @@ public sealed record AccountState(Opg Available, Opg Reserved, Opg Staked, long 
     public Opg Total => Available + Reserved + Staked;
 }
 
-/// <summary>Identifies a command for idempotency: the same reference may be used once per kind and account.</summary>
-public readonly record struct DedupKey(LedgerCommandKind Kind, string AccountId, string Reference)
+/// <summary>
+/// Identifies a command for idempotency: the same reference may be used once per kind and account. The hash is
+/// computed once, when the key is made: a command's key is looked up several times (both generations of the window,
+/// then added).
+/// </summary>
+public readonly struct DedupKey : IEquatable<DedupKey>
 {
+    private readonly int _hash;
+
+    public DedupKey(LedgerCommandKind kind, string accountId, string reference)
+    {
+        Kind = kind;
+        AccountId = accountId;
+        Reference = reference;
+        _hash = HashCode.Combine((byte)kind, accountId, reference);
+    }
+
+    public LedgerCommandKind Kind { get; }
+    public string AccountId { get; }
+    public string Reference { get; }
+
     public static DedupKey Of(ILedgerCommand command) => new(command.Kind, command.AccountId, command.Reference);
+
+    public bool Equals(DedupKey other) =>
+        _hash == other._hash && Kind == other.Kind && string.Equals(AccountId, other.AccountId, StringComparison.Ordinal) &&
+        string.Equals(Reference, other.Reference, StringComparison.Ordinal);
+
+    public override bool Equals(object? obj) => obj is DedupKey other && Equals(other);
+
+    public override int GetHashCode() => _hash;
+
+    public static bool operator ==(DedupKey left, DedupKey right) => left.Equals(right);
+
+    public static bool operator !=(DedupKey left, DedupKey right) => !left.Equals(right);
+
+    public override string ToString() => $"{Kind} {AccountId} {Reference}";
 }
 
 /// <summary>

@@ -59,11 +59,26 @@ public static class SettlementDecider
         new($"{state.ProviderId}#{state.NextSequence}", state.NextSequence, mode, jobs, MerkleTree.Root(jobs.Select(j => j.Leaf()).ToList()));
 
     /// <summary>One capture per consumer account: money moves once per account per batch.</summary>
-    public static ImmutableArray<ILedgerCommand> CaptureLegs(BatchSealed batch) =>
-        batch.Jobs.GroupBy(j => j.ConsumerId, StringComparer.Ordinal)
-            .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => (ILedgerCommand)new Capture(g.Key, batch.BatchId, batch.BatchId, g.Select(j => j.JobId).Order(StringComparer.Ordinal).ToImmutableArray()))
-            .ToImmutableArray();
+    public static ImmutableArray<ILedgerCommand> CaptureLegs(BatchSealed batch)
+    {
+        var byConsumer = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var job in batch.Jobs)
+        {
+            if (!byConsumer.TryGetValue(job.ConsumerId, out var ids)) byConsumer[job.ConsumerId] = ids = new List<string>(1);
+            ids.Add(job.JobId);
+        }
+        var consumers = new string[byConsumer.Count];
+        byConsumer.Keys.CopyTo(consumers, 0);
+        Array.Sort(consumers, StringComparer.Ordinal);
+        var legs = ImmutableArray.CreateBuilder<ILedgerCommand>(consumers.Length);
+        foreach (var consumer in consumers)
+        {
+            var ids = byConsumer[consumer];
+            if (ids.Count > 1) ids.Sort(StringComparer.Ordinal);
+            legs.Add(new Capture(consumer, batch.BatchId, batch.BatchId, [.. ids]));
+        }
+        return legs.MoveToImmutable();
+    }
 
     /// <summary>
     /// The credits of a batch after its captures: jobs of consumers whose capture was refused are left out (nothing of
