@@ -7,5 +7,6 @@ public static class BenchSuites
     [
         new MessagingBench(),
         new LedgerBench(),
+        new InferenceBench(),
     ];
 }

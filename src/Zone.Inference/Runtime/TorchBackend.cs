@@ -59,7 +59,7 @@ public static class TorchBackend
         var hiddenWeights = randn([64, 784], generator: generator) * 0.05f;
         var outputWeights = randn([10, 64], generator: generator) * 0.1f;
         Tensor Forward() => nn.functional.linear(nn.functional.relu(nn.functional.linear(input, hiddenWeights)), outputWeights);
-        var output = Forward();
+        var output = Forward(); // also the warm-up: the first pass pays for kernel selection
         const int repetitions = 20;
         var stopwatch = Stopwatch.StartNew();
         for (var i = 0; i < repetitions; i++) Forward().Dispose();
@@ -175,9 +175,17 @@ public static class TorchBackend
         }
     }
 
-    /// <summary>libtorch messages carry a C++ backtrace after the first line; users need only the first.</summary>
+    /// <summary>
+    /// libtorch messages carry a C++ backtrace after the first line; users need only the first. The
+    /// TorchScript interpreter's first line only says that an operation failed: the cause is its last
+    /// "RuntimeError:" line.
+    /// </summary>
     internal static string FirstLine(string message)
     {
+        const string cause = "RuntimeError: ";
+        var lines = message.Split('\n');
+        if (lines[0].Contains("TorchScript interpreter", StringComparison.Ordinal) && lines.LastOrDefault(l => l.TrimStart().StartsWith(cause, StringComparison.Ordinal)) is { } last)
+            return last.Trim()[cause.Length..].Trim();
         var end = message.IndexOfAny(['\r', '\n']);
         return (end < 0 ? message : message[..end]).Trim();
     }

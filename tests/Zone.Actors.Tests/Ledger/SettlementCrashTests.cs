@@ -80,8 +80,11 @@ public sealed class SettlementCrashTests
 
         await using (var node = await LedgerNode.StartAsync(persistence))
         {
-            var settled = await node.SettleAsync(all, SettlementMode.ZoneDefault);
-            Assert.Equal(all.Count, settled.Count);
+            // Senders re-send what they have no answer for, each job in the mode it was first sent in.
+            var settled = await node.SettleAsync(batchJobs, SettlementMode.Batch);
+            var settledAlone = await node.SettleAsync(individualJobs, SettlementMode.Individual);
+            Assert.Equal(all.Count, settled.Count + settledAlone.Count);
+            Assert.Equal(individualJobs.Count, settledAlone.Values.Distinct().Count());
         }
 
         var recovered = await LedgerNode.AuditAsync(persistence);

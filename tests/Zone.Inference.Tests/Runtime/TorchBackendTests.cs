@@ -66,6 +66,21 @@ public sealed class TorchBackendTests
         Assert.Contains(needs, n => n is { Version: "GLIBCXX_3.4.30", IsWeak: false });
     }
 
+    [Fact]
+    public void Patching_a_copy_happens_once_and_only_when_the_system_libstdcxx_lacks_the_version()
+    {
+        var copy = Path.Combine(Directory.CreateTempSubdirectory("zone-patch").FullName, "libLibTorchSharp.so");
+        File.Copy(Path.Combine(NuGetTorchSharpNativeDirectory(), "libLibTorchSharp.so"), copy);
+        var systemHasVersion = File.ReadAllText("/usr/lib/x86_64-linux-gnu/libstdc++.so.6").Contains("GLIBCXX_3.4.32\0");
+
+        var patchedFirst = TorchBackend.PatchIfSystemLibStdCxxLacksVersion(copy);
+        var patchedAgain = TorchBackend.PatchIfSystemLibStdCxxLacksVersion(copy);
+
+        Assert.Equal(!systemHasVersion, patchedFirst);
+        Assert.False(patchedAgain);
+        Assert.Equal(!systemHasVersion, ElfVersionNeeds.Read(File.ReadAllBytes(copy)).Single(n => n.Version == "GLIBCXX_3.4.32").IsWeak);
+    }
+
     private static string NuGetTorchSharpNativeDirectory()
     {
         var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")

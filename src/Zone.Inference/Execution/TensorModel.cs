@@ -1,0 +1,98 @@
+using System.Numerics;
+using TorchSharp;
+using Zone.Inference.Commitments;
+using Zone.Inference.Zoo;
+using static TorchSharp.torch;
+
+namespace Zone.Inference.Execution;
+
+/// <summary>
+/// A model that maps a batch of samples to a batch of output rows in one forward pass (the classifiers,
+/// and TorchScript models). Every pass is padded with zero rows to <see cref="BatchInvariance.MinRowsPerForward"/>.
+/// </summary>
+public sealed class TensorModel(ModelSpec spec, Func<Tensor, Tensor> forward, Device device, IDisposable owner) : IInferenceModel
+{
+    public ModelSpec Spec { get; } = spec;
+
+    public string? Validate(InferenceInput input)
+    {
+        if (input is not TensorInput tensor) return $"model {Spec.Id} takes a tensor input, not {input.GetType().Name}";
+        if (tensor.ElementType != Spec.InputType) return $"model {Spec.Id} takes {Spec.InputType}, not {tensor.ElementType}";
+        if (!tensor.Shape.SequenceEqual(Spec.InputShape))
+            return $"model {Spec.Id} takes shape [{string.Join(", ", Spec.InputShape)}], not [{string.Join(", ", tensor.Shape)}]";
+        if (tensor.Length != Spec.InputElementsPerSample)
+            return $"shape [{string.Join(", ", tensor.Shape)}] needs {Spec.InputElementsPerSample} values, got {tensor.Length}";
+        if (tensor.Float32Values is { } values && !AllFinite(values))
+            return "input holds NaN or infinity";
+        return null;
+    }
+
+    public IReadOnlyList<InferenceOutput> Execute(IReadOnlyList<InferenceInput> batch)
+    {
+        var outputs = new InferenceOutput[batch.Count];
+        for (var start = 0; start < batch.Count; start += BatchInvariance.MaxRowsPerForward)
+        {
+            var rows = new TensorInput[Math.Min(BatchInvariance.MaxRowsPerForward, batch.Count - start)];
+            for (var i = 0; i < rows.Length; i++) rows[i] = (TensorInput)batch[start + i];
+            var values = ForwardRows(rows, out var rowShape);
+            for (var i = 0; i < rows.Length; i++)
+                outputs[start + i] = new InferenceOutput(rowShape, values[i], [], OutputCommitment.Compute(rowShape, values[i], []), Spec.FlopsPerUnit);
+        }
+        return outputs;
+    }
+
+    /// <summary>Runs one padded forward pass and returns the raw output rows, for benchmarks and re-execution.</summary>
+    public float[][] ForwardRows(IReadOnlyList<TensorInput> rows, out int[] rowShape)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var paddedRows = BatchInvariance.PaddedRows(rows.Count);
+        long[] shape = [paddedRows, .. Spec.InputShape.Select(d => (long)d)];
+        var length = paddedRows * Spec.InputElementsPerSample;
+        // The batch is packed into a buffer kept for the model's lifetime and wrapped without a copy:
+        // a fresh array per batch would land on the large-object heap at every forward pass.
+        var input = Spec.InputType == TensorElementType.Float32
+            ? from_array(Pack(ref _float32Buffer, rows, paddedRows, r => r.Float32Values!)).narrow(0, 0, length).view(shape)
+            : from_array(Pack(ref _int64Buffer, rows, paddedRows, r => r.Int64Values!)).narrow(0, 0, length).view(shape);
+        var output = forward(device.type == DeviceType.CPU ? input : input.to(device));
+        if (output.device_type != DeviceType.CPU) output = output.cpu();
+        if (output.dtype != ScalarType.Float32) output = output.to_type(ScalarType.Float32);
+        if (!output.is_contiguous()) output = output.contiguous();
+        rowShape = output.shape.Skip(1).Select(d => (int)d).ToArray();
+        var perRow = rowShape.Aggregate(1, (a, d) => a * d);
+        var all = output.data<float>().ToArray();
+        var result = new float[rows.Count][];
+        for (var i = 0; i < rows.Count; i++) result[i] = all.AsSpan(i * perRow, perRow).ToArray();
+        return result;
+    }
+
+    private float[]? _float32Buffer;
+    private long[]? _int64Buffer;
+
+    private T[] Pack<T>(ref T[]? buffer, IReadOnlyList<TensorInput> rows, int paddedRows, Func<TensorInput, T[]> valuesOf)
+    {
+        var perRow = Spec.InputElementsPerSample;
+        buffer ??= new T[BatchInvariance.MaxRowsPerForward * perRow];
+        for (var i = 0; i < rows.Count; i++) valuesOf(rows[i]).CopyTo(buffer, i * perRow);
+        Array.Clear(buffer, rows.Count * perRow, (paddedRows - rows.Count) * perRow); // padding rows are zeros
+        return buffer;
+    }
+
+    /// <summary>Vectorised: x - x is 0 for every finite x and NaN for NaN and infinities.</summary>
+    private static bool AllFinite(float[] values)
+    {
+        var span = values.AsSpan();
+        var accumulated = Vector<float>.Zero;
+        var i = 0;
+        for (; i <= span.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            var v = new Vector<float>(span[i..]);
+            accumulated += v - v;
+        }
+        for (; i < span.Length; i++)
+            if (!float.IsFinite(span[i])) return false;
+        return Vector.EqualsAll(accumulated, Vector<float>.Zero);
+    }
+
+    public void Dispose() => owner.Dispose();
+}

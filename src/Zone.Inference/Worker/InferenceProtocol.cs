@@ -1,0 +1,28 @@
+using Zone.Inference.Execution;
+
+namespace Zone.Inference.Worker;
+
+/// <summary>Run <paramref name="Input"/>; the worker answers <see cref="InferenceCompleted"/> or <see cref="InferenceRejected"/>.</summary>
+public sealed record Infer(string JobId, InferenceInput Input) : IInferenceMessage;
+
+/// <summary>
+/// A job's result. <see cref="QueueMicros"/> is the time from arrival to the start of its batch;
+/// <see cref="ComputeMicros"/> is the whole batch's forward time, which every job of the batch shared.
+/// </summary>
+public sealed record InferenceCompleted(string JobId, string ModelId, string WeightsSha256, InferenceOutput Output,
+    long QueueMicros, long ComputeMicros, int BatchSize) : IInferenceMessage
+{
+    public byte[] Commitment => Output.Commitment;
+    public long Flops => Output.Flops;
+}
+
+public enum RejectionReason { QueueFull, InvalidInput, ExecutionFailed }
+
+public sealed record InferenceRejected(string JobId, string ModelId, RejectionReason Reason, string Detail) : IInferenceMessage;
+
+public sealed record GetWorkerStatus : IInferenceMessage
+{
+    public static readonly GetWorkerStatus Instance = new();
+}
+
+public sealed record WorkerStatus(string ModelId, int QueueLength, long Completed, long Rejected, long Batches, InferenceWorkerSettings Settings) : IInferenceMessage;

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Akka.Actor;
+using Zone.Inference.Execution;
+using Zone.Inference.Runtime;
+using Zone.Inference.Zoo;
+
+namespace Zone.Inference.Worker;
+
+/// <summary>
+/// Serves one model on one device. Requests are validated on arrival (bad ones are rejected at once and
+/// the worker keeps serving), queued up to <see cref="InferenceWorkerSettings.MaxQueueLength"/> (beyond it
+/// they are rejected, never dropped silently), and run in batches of up to
+/// <see cref="InferenceWorkerSettings.MaxBatchSize"/> as one forward pass. The forward pass runs on the
+/// actor's own thread: the model is not thread-safe, and one batch at a time is what a device does anyway.
+/// The worker owns the model and disposes it when it stops.
+/// </summary>
+public sealed class InferenceWorker : ReceiveActor, IWithTimers
+{
+    private sealed record Pending(Infer Request, IActorRef ReplyTo, long ArrivedTimestamp);
+
+    private sealed record Drain
+    {
+        public static readonly Drain Instance = new();
+    }
+
+    private readonly IInferenceModel _model;
+    private readonly InferenceWorkerSettings _settings;
+    private readonly Queue<Pending> _queue = new();
+    private readonly long _maxWaitTicks;
+    private bool _drainPending, _drainTimerPending;
+    private long _completed, _rejected, _batches;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public InferenceWorker(IInferenceModel model, InferenceWorkerSettings settings)
+    {
+        _model = model;
+        _settings = settings.Validated();
+        _maxWaitTicks = settings.MaxWaitMicros * Stopwatch.Frequency / 1_000_000;
+        Receive<Infer>(OnInfer);
+        Receive<Drain>(_ => OnDrain());
+        Receive<GetWorkerStatus>(_ => Sender.Tell(new WorkerStatus(_model.Spec.Id, _queue.Count, _completed, _rejected, _batches, _settings)));
+    }
+
+    /// <summary>
+    /// A PinnedDispatcher (one dedicated thread per actor) that every ActorSystem configures. libtorch's
+    /// OpenMP keeps a team of threads per calling thread: on the shared default dispatcher the forward pass
+    /// would hop between pool threads and start (and leave spinning) a new team on each, which measured
+    /// far slower than the raw forward pass.
+    /// </summary>
+    public const string DedicatedThreadDispatcher = "akka.io.pinned-dispatcher";
+
+    /// <summary>Serves an already loaded model (a zoo model or a registered TorchScript model); the worker takes ownership.</summary>
+    public static Props Props(IInferenceModel model, InferenceWorkerSettings settings) =>
+        Akka.Actor.Props.Create(() => new InferenceWorker(model, settings)).WithDispatcher(DedicatedThreadDispatcher);
+
+    /// <summary>Loads zoo model <paramref name="modelId"/> (hash-verified) on the device named by <paramref name="settings"/> and serves it.</summary>
+    public static Props ForZooModel(string modelId, string modelsDirectory, InferenceWorkerSettings settings) =>
+        Akka.Actor.Props.Create(() => new InferenceWorker(ModelZoo.Load(modelId, modelsDirectory, InferenceDevice.Resolve(settings.Device)), settings))
+            .WithDispatcher(DedicatedThreadDispatcher);
+
+    protected override void PreStart()
+    {
+        if (_settings.Threads > 0) TorchBackend.SetThreads(_settings.Threads);
+    }
+
+    protected override void PostStop() => _model.Dispose();
+
+    private void OnInfer(Infer request)
+    {
+        if (_model.Validate(request.Input) is { } reason)
+        {
+            Reject(Sender, request, RejectionReason.InvalidInput, reason);
+            return;
+        }
+        if (_queue.Count >= _settings.MaxQueueLength)
+        {
+            Reject(Sender, request, RejectionReason.QueueFull, $"queue holds its maximum of {_settings.MaxQueueLength} jobs; retry later or use another provider");
+            return;
+        }
+        _queue.Enqueue(new Pending(request, Sender, Stopwatch.GetTimestamp()));
+        ScheduleDrain();
+    }
+
+    private void OnDrain()
+    {
+        _drainPending = _drainTimerPending = false;
+        if (_queue.Count == 0) return;
+        if (RemainingWaitTicks() > 0)
+        {
+            ScheduleDrain();
+            return;
+        }
+        RunBatch();
+        if (_queue.Count > 0) ScheduleDrain();
+    }
+
+    /// <summary>
+    /// Batches run only on a Drain message. Told to self, it queues behind the requests already in the
+    /// mailbox, so they all join the queue (or are rejected against its bound) before the next batch runs.
+    /// A partial batch younger than max-wait waits on a timer, cut short once a full batch is queued.
+    /// </summary>
+    private void ScheduleDrain()
+    {
+        var remaining = RemainingWaitTicks();
+        if (_drainTimerPending && remaining == 0)
+        {
+            Timers.Cancel(Drain.Instance);
+            _drainPending = _drainTimerPending = false;
+        }
+        if (_drainPending) return;
+        _drainPending = true;
+        if (remaining == 0) Self.Tell(Drain.Instance);
+        else
+        {
+            _drainTimerPending = true;
+            Timers.StartSingleTimer(Drain.Instance, Drain.Instance, TimeSpan.FromTicks(remaining * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+        }
+    }
+
+    private long RemainingWaitTicks()
+    {
+        if (_queue.Count == 0 || _queue.Count >= _settings.MaxBatchSize || _maxWaitTicks == 0) return 0;
+        return Math.Max(0, _maxWaitTicks - (Stopwatch.GetTimestamp() - _queue.Peek().ArrivedTimestamp));
+    }
+
+    private void RunBatch()
+    {
+        var batch = new Pending[Math.Min(_queue.Count, _settings.MaxBatchSize)];
+        for (var i = 0; i < batch.Length; i++) batch[i] = _queue.Dequeue();
+        var started = Stopwatch.GetTimestamp();
+        IReadOnlyList<InferenceOutput> outputs;
+        try
+        {
+            outputs = _model.Execute(batch.Select(p => p.Request.Input).ToArray());
+        }
+        catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
+        {
+            foreach (var pending in batch) Reject(pending.ReplyTo, pending.Request, RejectionReason.ExecutionFailed, TorchBackend.FirstLine(e.Message));
+            return;
+        }
+        var computeMicros = MicrosBetween(started, Stopwatch.GetTimestamp());
+        _batches++;
+        for (var i = 0; i < batch.Length; i++)
+        {
+            var pending = batch[i];
+            _completed++;
+            pending.ReplyTo.Tell(new InferenceCompleted(pending.Request.JobId, _model.Spec.Id, _model.Spec.WeightsSha256, outputs[i],
+                MicrosBetween(pending.ArrivedTimestamp, started), computeMicros, batch.Length));
+        }
+    }
+
+    private void Reject(IActorRef replyTo, Infer request, RejectionReason reason, string detail)
+    {
+        _rejected++;
+        replyTo.Tell(new InferenceRejected(request.JobId, _model.Spec.Id, reason, detail));
+    }
+
+    private static long MicrosBetween(long fromTimestamp, long toTimestamp) => (toTimestamp - fromTimestamp) * 1_000_000 / Stopwatch.Frequency;
+}

@@ -1,0 +1,23 @@
+using Zone.Inference.Data;
+using Zone.Inference.Execution;
+using Zone.Inference.Zoo;
+using static TorchSharp.torch;
+
+namespace Zone.Inference.Tests;
+
+/// <summary>The checked-in models and held-out data, as every scenario sees them (no Debian packages needed).</summary>
+internal static class TestModels
+{
+    public static readonly string Directory = ModelsDirectory.Locate();
+
+    private static readonly Lazy<LabelledImages> HeldOutImages = new(() => FashionMnist.LoadHeldOut(Directory));
+
+    public static LabelledImages Images => HeldOutImages.Value;
+
+    public static IInferenceModel Load(string id) => ModelZoo.Load(id, Directory, CPU);
+
+    public static TensorInput Image(int index) => TensorInput.OfFloat32(Images.Image(index), 1, 28, 28);
+
+    public static GenerationInput Prompt(string text, int newTokens, Sampling? sampling = null) =>
+        new(CharacterVocabulary.Encode(text), newTokens, sampling ?? Sampling.Greedy);
+}

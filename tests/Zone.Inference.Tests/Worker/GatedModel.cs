@@ -1,0 +1,29 @@
+using Zone.Inference.Commitments;
+using Zone.Inference.Execution;
+using Zone.Inference.Zoo;
+
+namespace Zone.Inference.Tests.Worker;
+
+/// <summary>A stand-in model whose first batch blocks until the test opens the gate, so the test controls when the worker is busy.</summary>
+internal sealed class GatedModel : IInferenceModel
+{
+    public readonly ManualResetEventSlim FirstBatchStarted = new();
+    public readonly ManualResetEventSlim Gate = new();
+    public readonly List<int> BatchSizes = [];
+
+    public ModelSpec Spec { get; } = new("gated", "1", "identity", [2], TensorElementType.Float32, "the input", 4, FlopsUnit.Sample, new string('0', 64));
+
+    public string? Validate(InferenceInput input) => input is TensorInput { Length: 2 } ? null : "needs two floats";
+
+    public IReadOnlyList<InferenceOutput> Execute(IReadOnlyList<InferenceInput> batch)
+    {
+        lock (BatchSizes) BatchSizes.Add(batch.Count);
+        FirstBatchStarted.Set();
+        Gate.Wait(TimeSpan.FromSeconds(30));
+        return batch.Cast<TensorInput>()
+            .Select(t => new InferenceOutput([2], t.Float32Values!, [], OutputCommitment.Compute([2], t.Float32Values!, []), 4))
+            .ToArray();
+    }
+
+    public void Dispose() => Gate.Set();
+}

@@ -1,0 +1,164 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using Zone.Inference.Commitments;
+using Zone.Inference.Execution;
+using Zone.Inference.Worker;
+using Zone.Inference.Zoo;
+
+namespace Zone.Inference.Tests.Worker;
+
+public sealed class InferenceWorkerTests() : TestKit("akka.loglevel = WARNING")
+{
+    private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public void Completed_job_carries_output_commitment_flops_and_times()
+    {
+        var model = TestModels.Load(ModelZoo.FashionMlp);
+        var expected = model.Execute([TestModels.Image(11)])[0];
+        var worker = Sys.ActorOf(InferenceWorker.Props(model, InferenceWorkerSettings.Default));
+
+        worker.Tell(new Infer("job-1", TestModels.Image(11)));
+
+        var reply = ExpectMsg<InferenceCompleted>(ReplyTimeout);
+        Assert.Equal("job-1", reply.JobId);
+        Assert.Equal(ModelZoo.FashionMlp, reply.ModelId);
+        Assert.Equal(model.Spec.WeightsSha256, reply.WeightsSha256);
+        Assert.Equal(expected.Values, reply.Output.Values);
+        Assert.Equal(expected.Commitment, reply.Commitment);
+        Assert.Equal(MlpClassifier.FlopsPerSample, reply.Flops);
+        Assert.True(reply.QueueMicros >= 0 && reply.ComputeMicros > 0);
+    }
+
+    [Fact]
+    public void Concurrent_requests_are_batched_and_each_commitment_matches_running_alone()
+    {
+        var model = TestModels.Load(ModelZoo.FashionCnn);
+        var alone = Enumerable.Range(0, 48).Select(i => model.Execute([TestModels.Image(i)])[0].CommitmentHex).ToArray();
+        var worker = Sys.ActorOf(InferenceWorker.Props(model, new InferenceWorkerSettings(MaxBatchSize: 16)));
+
+        for (var i = 0; i < 48; i++) worker.Tell(new Infer($"job-{i}", TestModels.Image(i)));
+
+        var replies = Enumerable.Range(0, 48).Select(_ => ExpectMsg<InferenceCompleted>(ReplyTimeout)).ToArray();
+        Assert.All(replies, r => Assert.Equal(alone[int.Parse(r.JobId["job-".Length..])], r.Output.CommitmentHex));
+        Assert.All(replies, r => Assert.InRange(r.BatchSize, 1, 16));
+        Assert.Contains(replies, r => r.BatchSize > 1);
+    }
+
+    [Fact]
+    public void Requests_beyond_the_queue_bound_are_rejected_explicitly()
+    {
+        var model = new GatedModel();
+        var worker = Sys.ActorOf(InferenceWorker.Props(model, new InferenceWorkerSettings(MaxBatchSize: 1, MaxQueueLength: 2)));
+        worker.Tell(new Infer("busy", TensorInput.OfFloat32([0f, 0f], 2)));
+        Assert.True(model.FirstBatchStarted.Wait(ReplyTimeout));
+
+        for (var i = 1; i <= 4; i++) worker.Tell(new Infer($"job-{i}", TensorInput.OfFloat32([i, i], 2)));
+        model.Gate.Set();
+
+        var replies = Enumerable.Range(0, 5).Select(_ => ExpectMsg<IInferenceMessage>(ReplyTimeout)).ToArray();
+        Assert.Equal(["busy", "job-1", "job-2"], replies.OfType<InferenceCompleted>().Select(r => r.JobId).Order());
+        var rejected = replies.OfType<InferenceRejected>().OrderBy(r => r.JobId).ToArray();
+        Assert.Equal(["job-3", "job-4"], rejected.Select(r => r.JobId));
+        Assert.All(rejected, r => Assert.Equal(RejectionReason.QueueFull, r.Reason));
+        Assert.Contains("maximum of 2 jobs", rejected[0].Detail);
+    }
+
+    [Fact]
+    public void Invalid_inputs_are_rejected_with_a_reason_and_the_worker_keeps_serving()
+    {
+        var worker = Sys.ActorOf(InferenceWorker.Props(TestModels.Load(ModelZoo.FashionMlp), InferenceWorkerSettings.Default));
+        var nan = TestModels.Images.Image(0);
+        nan[100] = float.NaN;
+        (InferenceInput Input, string Reason)[] bad =
+        [
+            (TensorInput.OfFloat32(new float[784], 28, 28), "takes shape [1, 28, 28], not [28, 28]"),
+            (TensorInput.OfFloat32(new float[783], 1, 28, 28), "needs 784 values, got 783"),
+            (TensorInput.OfFloat32(nan, 1, 28, 28), "NaN or infinity"),
+            (TensorInput.OfInt64(new long[784], 1, 28, 28), "takes Float32, not Int64"),
+            (TestModels.Prompt("hello", 3), "takes a tensor input"),
+        ];
+
+        foreach (var (input, reason) in bad)
+        {
+            worker.Tell(new Infer("bad", input));
+            var rejection = ExpectMsg<InferenceRejected>(ReplyTimeout);
+            Assert.Equal(RejectionReason.InvalidInput, rejection.Reason);
+            Assert.Contains(reason, rejection.Detail);
+        }
+        worker.Tell(new Infer("good", TestModels.Image(0)));
+        Assert.Equal("good", ExpectMsg<InferenceCompleted>(ReplyTimeout).JobId);
+    }
+
+    [Fact]
+    public void A_partial_batch_waits_for_max_wait_and_a_full_batch_runs_at_once()
+    {
+        var model = new GatedModel();
+        model.Gate.Set();
+        var worker = Sys.ActorOf(InferenceWorker.Props(model, new InferenceWorkerSettings(MaxBatchSize: 4, MaxWaitMicros: 1_000_000)));
+
+        for (var i = 0; i < 4; i++) worker.Tell(new Infer($"full-{i}", TensorInput.OfFloat32([i, i], 2)));
+        var full = Enumerable.Range(0, 4).Select(_ => ExpectMsg<InferenceCompleted>(ReplyTimeout)).ToArray();
+        worker.Tell(new Infer("lonely", TensorInput.OfFloat32([9, 9], 2)));
+        var lonely = ExpectMsg<InferenceCompleted>(ReplyTimeout);
+
+        Assert.All(full, r => Assert.Equal(4, r.BatchSize));
+        Assert.Equal(1, lonely.BatchSize);
+        Assert.Equal([4, 1], model.BatchSizes);
+    }
+
+    [Fact]
+    public void Language_model_generates_greedily_and_by_seeded_sampling_through_the_worker()
+    {
+        var worker = Sys.ActorOf(InferenceWorker.Props(TestModels.Load(ModelZoo.FortunesCharLm), InferenceWorkerSettings.Default));
+        InferenceCompleted Generate(Sampling sampling)
+        {
+            worker.Tell(new Infer("lm", TestModels.Prompt("Never trust a ", 24, sampling)));
+            return ExpectMsg<InferenceCompleted>(ReplyTimeout);
+        }
+
+        var greedy = Generate(Sampling.Greedy);
+        var seeded = Generate(new Sampling(1.0f, 7));
+        var seededAgain = Generate(new Sampling(1.0f, 7));
+        var otherSeed = Generate(new Sampling(1.0f, 8));
+
+        Assert.Equal(greedy.Output.GeneratedTokens, Generate(Sampling.Greedy).Output.GeneratedTokens);
+        Assert.Equal(seeded.Commitment, seededAgain.Commitment);
+        Assert.NotEqual(seeded.Output.GeneratedTokens, otherSeed.Output.GeneratedTokens);
+        Assert.Equal([24, 96], greedy.Output.Shape);
+        Assert.Equal(24 * CharTransformer.FlopsPerToken, greedy.Flops);
+        var text = Zone.Inference.Data.CharacterVocabulary.Decode(greedy.Output.GeneratedTokens);
+        Assert.Equal(24, text.Length);
+    }
+
+    [Fact]
+    public void A_zoo_model_worker_loads_on_the_configured_device()
+    {
+        var worker = Sys.ActorOf(InferenceWorker.ForZooModel(ModelZoo.FashionMlp, TestModels.Directory, new InferenceWorkerSettings(Device: "auto")));
+
+        worker.Tell(new Infer("zoo", TestModels.Image(1)));
+
+        var reply = ExpectMsg<InferenceCompleted>(ReplyTimeout);
+        Assert.Equal(ModelZoo.Catalog(TestModels.Directory)[0].WeightsSha256, reply.WeightsSha256);
+    }
+
+    [Fact]
+    public void Worker_reports_its_status()
+    {
+        var worker = Sys.ActorOf(InferenceWorker.Props(new GatedModel(), new InferenceWorkerSettings(MaxBatchSize: 8, MaxQueueLength: 32)));
+
+        worker.Tell(GetWorkerStatus.Instance);
+
+        var status = ExpectMsg<WorkerStatus>(ReplyTimeout);
+        Assert.Equal("gated", status.ModelId);
+        Assert.Equal(0, status.QueueLength);
+        Assert.Equal(32, status.Settings.MaxQueueLength);
+    }
+
+    [Fact]
+    public void Settings_with_a_queue_smaller_than_a_batch_are_refused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new InferenceWorkerSettings(MaxBatchSize: 64, MaxQueueLength: 8).Validated());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new InferenceWorkerSettings(MaxBatchSize: 512).Validated());
+    }
+}
