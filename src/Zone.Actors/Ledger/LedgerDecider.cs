@@ -86,14 +86,22 @@ public static class LedgerDecider
         if (string.IsNullOrEmpty(c.ClearingKey) || c.Reservations.IsDefaultOrEmpty) return Reject(c, InvalidCommand, "a capture needs a clearing key and reservations");
         if (s.Find(c.AccountId) is not { } account) return UnknownAccountOf(c);
         var total = Opg.Zero;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var reference in c.Reservations)
+        var seen = c.Reservations.Length > 32 ? new HashSet<string>(StringComparer.Ordinal) : null;
+        for (var i = 0; i < c.Reservations.Length; i++)
         {
-            if (!seen.Add(reference)) return Reject(c, InvalidCommand, $"reservation '{reference}' named twice");
+            var reference = c.Reservations[i];
+            if (seen is not null ? !seen.Add(reference) : NamedBefore(c.Reservations, i)) return Reject(c, InvalidCommand, $"reservation '{reference}' named twice");
             if (!account.Reservations.TryGetValue(reference, out var amount)) return Reject(c, UnknownReference, $"no open reservation '{reference}'");
             total += amount;
         }
         return AcceptEntry(c, total);
+    }
+
+    private static bool NamedBefore(ImmutableArray<string> references, int index)
+    {
+        for (var j = 0; j < index; j++)
+            if (string.Equals(references[j], references[index], StringComparison.Ordinal)) return true;
+        return false;
     }
 
     private static LedgerDecision DecideCredit(LedgerState.Builder s, Credit c)
@@ -140,28 +148,67 @@ public static class LedgerDecider
         return taken.IsPositive ? AcceptEntry(c, taken) : Insufficient(c, "staked", account.Staked, new Opg(1));
     }
 
-    /// <summary>Applies an accepted entry. Throws if the entry cannot follow this state: the journal is not one this ledger wrote.</summary>
+    /// <summary>
+    /// Applies an accepted entry in place. Throws if the entry cannot follow this state: the journal is not one this
+    /// ledger wrote (an entry decided on this state never throws here: <see cref="Decide"/> checked it).
+    /// </summary>
     public static void Apply(LedgerState.Builder s, LedgerEntry entry, LedgerRules rules)
     {
         var amount = entry.Amount;
         switch (entry.Command)
         {
-            case Mint c: Change(s, c.AccountId, a => a with { Available = a.Available + amount }); s.Minted += amount; break;
+            case Mint c:
+            {
+                var a = Open(s, c.AccountId);
+                Set(c.AccountId, a, a.Available + amount, a.Reserved, a.Staked);
+                s.Minted += amount;
+                break;
+            }
             case Transfer c:
-                Change(s, c.AccountId, a => a with { Available = a.Available - amount });
+            {
+                var a = Existing(s, c.AccountId);
+                Set(c.AccountId, a, a.Available - amount, a.Reserved, a.Staked);
                 AddOutbox(s, new OutboxCredit(ClearingKeys.Transfer(c.AccountId, c.Reference), c.ToAccountId, amount));
                 break;
+            }
             case Reserve c:
-                Change(s, c.AccountId, a => a with { Available = a.Available - amount, Reserved = a.Reserved + amount, Reservations = a.Reservations.Add(c.Reference, amount) });
+            {
+                var a = Existing(s, c.AccountId);
+                if (a.Reservations.ContainsKey(c.Reference)) throw new InvalidOperationException($"reservation '{c.Reference}' is already open");
+                Set(c.AccountId, a, a.Available - amount, a.Reserved + amount, a.Staked);
+                a.Reservations.Add(c.Reference, amount);
                 break;
-            case Release c: Change(s, c.AccountId, a => TakeReservations(a, [c.Reference], amount) with { Available = a.Available + amount }); break;
-            case Capture c: Change(s, c.AccountId, a => TakeReservations(a, c.Reservations, amount)); break;
-            case Credit c: Change(s, c.AccountId, a => a with { Available = a.Available + amount }); break;
+            }
+            case Release c:
+            {
+                var a = Existing(s, c.AccountId);
+                if (!a.Reservations.TryGetValue(c.Reference, out var open)) throw new InvalidOperationException($"reservation '{c.Reference}' is not open");
+                if (open != amount) throw new InvalidOperationException($"reservation sums to {open}, the entry says {amount}");
+                Set(c.AccountId, a, a.Available + amount, a.Reserved - amount, a.Staked);
+                a.Reservations.Remove(c.Reference);
+                break;
+            }
+            case Capture c: TakeReservations(c.AccountId, Existing(s, c.AccountId), c.Reservations, amount); break;
+            case Credit c:
+            {
+                var a = Open(s, c.AccountId);
+                Set(c.AccountId, a, a.Available + amount, a.Reserved, a.Staked);
+                break;
+            }
             case Burn: s.Burned += amount; break;
             case Stake c:
-                Change(s, c.AccountId, a => a with { Available = a.Available - amount, Staked = a.Staked + amount, StakeUnlocksAtMillis = c.ZoneTimeMillis + rules.UnstakeCooldownMillis });
+            {
+                var a = Existing(s, c.AccountId);
+                Set(c.AccountId, a, a.Available - amount, a.Reserved, a.Staked + amount);
+                a.StakeUnlocksAtMillis = c.ZoneTimeMillis + rules.UnstakeCooldownMillis;
                 break;
-            case Unstake c: Change(s, c.AccountId, a => a with { Available = a.Available + amount, Staked = a.Staked - amount }); break;
+            }
+            case Unstake c:
+            {
+                var a = Existing(s, c.AccountId);
+                Set(c.AccountId, a, a.Available + amount, a.Reserved, a.Staked - amount);
+                break;
+            }
             case Slash c: ApplySlash(s, c, amount, rules); break;
             default: throw new InvalidOperationException($"unknown ledger command {entry.Command.GetType().Name}");
         }
@@ -170,7 +217,8 @@ public static class LedgerDecider
 
     private static void ApplySlash(LedgerState.Builder s, Slash c, Opg taken, LedgerRules rules)
     {
-        Change(s, c.AccountId, a => a with { Staked = a.Staked - taken });
+        var a = Existing(s, c.AccountId);
+        Set(c.AccountId, a, a.Available, a.Reserved, a.Staked - taken);
         var (bounty, rest) = SlashSplit.Divide(taken, c.BountyBps);
         if (bounty.IsPositive) AddOutbox(s, new OutboxCredit(ClearingKeys.SlashBounty(c.AccountId, c.Reference), c.BeneficiaryId, bounty));
         if (!rest.IsPositive) return;
@@ -178,32 +226,48 @@ public static class LedgerDecider
         else AddOutbox(s, new OutboxCredit(ClearingKeys.SlashRest(c.AccountId, c.Reference), rules.TreasuryAccountId, rest));
     }
 
-    private static AccountState TakeReservations(AccountState a, IEnumerable<string> references, Opg expectedTotal)
+    /// <summary>Removes the named reservations (all or nothing: every one is checked before any is removed).</summary>
+    private static void TakeReservations(string accountId, LedgerAccount a, ImmutableArray<string> references, Opg expectedTotal)
     {
-        var reservations = a.Reservations;
         var total = Opg.Zero;
         foreach (var reference in references)
         {
-            if (!reservations.TryGetValue(reference, out var amount))
+            if (!a.Reservations.TryGetValue(reference, out var amount))
                 throw new InvalidOperationException($"reservation '{reference}' is not open");
             total += amount;
-            reservations = reservations.Remove(reference);
         }
         if (total != expectedTotal) throw new InvalidOperationException($"reservations sum to {total}, the entry says {expectedTotal}");
-        return a with { Reserved = a.Reserved - total, Reservations = reservations };
+        Set(accountId, a, a.Available, a.Reserved - total, a.Staked);
+        foreach (var reference in references)
+            if (!a.Reservations.Remove(reference)) throw new InvalidOperationException($"reservation '{reference}' named twice");
     }
 
-    private static void Change(LedgerState.Builder s, string accountId, Func<AccountState, AccountState> change)
+    /// <summary>An account that must exist already (money leaves it).</summary>
+    private static LedgerAccount Existing(LedgerState.Builder s, string accountId) =>
+        s.Find(accountId) ?? throw new InvalidOperationException($"account '{accountId}' has never received money");
+
+    /// <summary>An account that money enters: it exists from now on.</summary>
+    private static LedgerAccount Open(LedgerState.Builder s, string accountId)
     {
-        var next = change(s.Find(accountId) ?? AccountState.Empty);
-        if (next.Available.IsNegative || next.Reserved.IsNegative || next.Staked.IsNegative)
-            throw new InvalidOperationException($"account '{accountId}' would go negative: {next.Available} available, {next.Reserved} reserved, {next.Staked} staked");
-        s.Accounts[accountId] = next;
+        if (s.Find(accountId) is { } a) return a;
+        a = new LedgerAccount();
+        s.Accounts.Add(accountId, a);
+        return a;
+    }
+
+    private static void Set(string accountId, LedgerAccount a, Opg available, Opg reserved, Opg staked)
+    {
+        if (available.IsNegative || reserved.IsNegative || staked.IsNegative)
+            throw new InvalidOperationException($"account '{accountId}' would go negative: {available} available, {reserved} reserved, {staked} staked");
+        a.Available = available;
+        a.Reserved = reserved;
+        a.Staked = staked;
     }
 
     private static void AddOutbox(LedgerState.Builder s, OutboxCredit credit)
     {
         if (!s.Outbox.TryAdd(credit.ClearingKey, credit)) throw new InvalidOperationException($"clearing key '{credit.ClearingKey}' used twice");
+        s.AddedCredits.Add(credit);
     }
 
     private static LedgerDecision? Invalid(ILedgerCommand c, Opg amount) =>

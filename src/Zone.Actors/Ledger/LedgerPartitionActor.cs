@@ -9,6 +9,9 @@ namespace Zone.Actors.Ledger;
 /// One ledger partition: the balances of every account hashed to it. Group commit: commands that arrive while a
 /// write is in flight queue up (bounded) and are decided together into the next single event. Replies leave only
 /// after the write is durable. Transfer and slash credits for other accounts wait in an outbox until acknowledged.
+/// The actor owns its state mutably and decides each group on it in place while the write is in flight; nothing of
+/// that group leaves the actor (replies, outbox credits, balances) before the write is durable, and a failed or
+/// rejected write stops the actor, so its next incarnation rebuilds the state from the journal.
 /// </summary>
 public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
 {
@@ -23,7 +26,9 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Queue<(LedgerCommands Message, IActorRef Sender)> _queue = new();
     private readonly HashSet<string> _acknowledgedCredits = new(StringComparer.Ordinal);
-    private LedgerState _state = LedgerState.Empty;
+    private readonly List<IActorRef> _balanceAskers = [];
+    private LedgerState.Builder _state = new();
+    private bool _resendAfterWrite;
     private int _queuedCommands;
     private bool _writing;
 
@@ -32,13 +37,22 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
         _partitionId = partitionId;
         _settings = settings;
         _ledgerRegion = ledgerRegion;
-        Recover<SnapshotOffer>(offer => _state = LedgerState.FromSnapshot((LedgerPartitionSnapshot)offer.Snapshot));
-        Recover<LedgerEntriesWritten>(written => _state = _state.Apply(written, _settings.Rules));
+        Recover<SnapshotOffer>(offer => _state = LedgerState.Builder.FromSnapshot((LedgerPartitionSnapshot)offer.Snapshot));
+        Recover<LedgerEntriesWritten>(written =>
+        {
+            _state.Apply(written, _settings.Rules);
+            _state.AddedCredits.Clear();
+        });
         Recover<RecoveryCompleted>(_ => ResendOutbox());
         Command<LedgerCommands>(Enqueue);
         Command<LedgerReplies>(OnCreditAcknowledged);
         Command<RetryOutbox>(_ => ResendOutbox());
-        Command<GetPartitionBalances>(_ => Sender.Tell(Balances()));
+        Command<GetPartitionBalances>(_ =>
+        {
+            // While a write is in flight the state holds its undurable effects: answer once it is durable.
+            if (_writing) _balanceAskers.Add(Sender);
+            else Sender.Tell(Balances());
+        });
         Command<WakeLedgerPartition>(_ => { });
         // Only the newest snapshot is ever loaded: older ones would grow the store without bound.
         Command<SaveSnapshotSuccess>(saved => DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1)));
@@ -53,6 +67,13 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
     public override string PersistenceId => LedgerPartitions.PersistenceIdOf(_partitionId);
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        base.OnPersistRejected(cause, @event, sequenceNr);
+        // The state already holds the rejected write's effects: stop, and let the next incarnation recover from the journal.
+        Context.Stop(Self);
+    }
 
     private void Enqueue(LedgerCommands message)
     {
@@ -87,11 +108,19 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
 
     private void DecideAndWrite()
     {
-        var builder = _state.ToBuilder();
+        var builder = _state;
+        builder.AddedCredits.Clear();
         var (entries, answers) = DecideQueued(builder);
-        var delivered = _acknowledgedCredits.Where(builder.Outbox.ContainsKey).Order(StringComparer.Ordinal).ToImmutableArray();
-        _acknowledgedCredits.Clear();
-        foreach (var key in delivered) builder.Outbox.Remove(key);
+        var delivered = ImmutableArray<string>.Empty;
+        if (_acknowledgedCredits.Count > 0)
+        {
+            var keys = new List<string>(_acknowledgedCredits.Count);
+            foreach (var key in _acknowledgedCredits)
+                if (builder.Outbox.Remove(key)) keys.Add(key);
+            keys.Sort(StringComparer.Ordinal);
+            delivered = [.. keys];
+            _acknowledgedCredits.Clear();
+        }
         if (entries.IsEmpty && delivered.IsEmpty)
         {
             // Only rejections and repeats: nothing to write, and nothing changed that needs to be durable.
@@ -99,9 +128,9 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
             return;
         }
         _writing = true;
-        var before = _state.Outbox;
-        var next = builder.ToImmutable();
-        PersistAsync(new LedgerEntriesWritten(entries, delivered), _ => OnWritten(next, before, answers));
+        var added = builder.AddedCredits.Count == 0 ? [] : builder.AddedCredits.ToArray();
+        builder.AddedCredits.Clear();
+        PersistAsync(new LedgerEntriesWritten(entries, delivered), _ => OnWritten(added, answers));
     }
 
     private (ImmutableArray<LedgerEntry> Entries, List<(IActorRef, ImmutableArray<LedgerReply>)> Answers) DecideQueued(LedgerState.Builder builder)
@@ -134,12 +163,23 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
         return decision.Reply;
     }
 
-    private void OnWritten(LedgerState next, ImmutableSortedDictionary<string, OutboxCredit> outboxBefore, List<(IActorRef, ImmutableArray<LedgerReply>)> answers)
+    private void OnWritten(OutboxCredit[] added, List<(IActorRef, ImmutableArray<LedgerReply>)> answers)
     {
-        _state = next;
         _writing = false;
         Answer(answers);
-        SendCredits(next.Outbox.Values.Where(o => !outboxBefore.ContainsKey(o.ClearingKey)));
+        // Only now may the write's credits leave: a credit sent before its debit is durable could be paid twice over a crash.
+        if (_resendAfterWrite)
+        {
+            _resendAfterWrite = false;
+            ResendOutbox();
+        }
+        else if (added.Length > 0) SendCredits(added);
+        if (_balanceAskers.Count > 0)
+        {
+            var balances = Balances();
+            foreach (var asker in _balanceAskers) asker.Tell(balances);
+            _balanceAskers.Clear();
+        }
         if (LastSequenceNr % _settings.SnapshotEveryEvents == 0) SaveSnapshot(_state.ToSnapshot());
         TryWrite();
     }
@@ -151,8 +191,14 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
 
     private void ResendOutbox()
     {
+        if (_writing)
+        {
+            // The outbox holds credits of the write in flight: they may leave only once it is durable.
+            _resendAfterWrite = true;
+            return;
+        }
         SendCredits(_state.Outbox.Values);
-        if (_state.Outbox.IsEmpty) Timers.Cancel(RetryOutbox.Instance);
+        if (_state.Outbox.Count == 0) Timers.Cancel(RetryOutbox.Instance);
         else if (!Timers.IsTimerActive(RetryOutbox.Instance)) Timers.StartPeriodicTimer(RetryOutbox.Instance, RetryOutbox.Instance, _settings.OutboxRetryInterval);
     }
 
@@ -167,6 +213,9 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
         if (any && !Timers.IsTimerActive(RetryOutbox.Instance)) Timers.StartPeriodicTimer(RetryOutbox.Instance, RetryOutbox.Instance, _settings.OutboxRetryInterval);
     }
 
-    private PartitionBalances Balances() =>
-        new(_partitionId, _state.ToSnapshot().Accounts, _state.InFlight, _state.Minted, _state.Burned);
+    private PartitionBalances Balances()
+    {
+        var state = _state.ToImmutable();
+        return new(_partitionId, state.ToSnapshot().Accounts, state.InFlight, state.Minted, state.Burned);
+    }
 }

@@ -30,7 +30,9 @@ public sealed class SettlementActor : ReceivePersistentActor, IWithTimers
     private readonly SettlementSettings _settings;
     private readonly Func<IActorRef> _ledgerRegion;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<string, List<IActorRef>> _waiters = new(StringComparer.Ordinal);
+    // Who waits for each job's answer: almost always one sender, so a second table holds only the rare extra ones.
+    private readonly Dictionary<string, IActorRef> _waiters = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<IActorRef>> _extraWaiters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BatchProgress> _progress = new(StringComparer.Ordinal);
     private readonly List<object> _pending = [];
     private SettlementState _state;
@@ -68,6 +70,13 @@ public sealed class SettlementActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        base.OnPersistRejected(cause, @event, sequenceNr);
+        // The state already holds the rejected write's batches: stop, and let the next incarnation recover from the journal.
+        Context.Stop(Self);
+    }
+
     private void OnAccept(AcceptJobs message)
     {
         foreach (var job in message.Jobs)
@@ -82,14 +91,20 @@ public sealed class SettlementActor : ReceivePersistentActor, IWithTimers
             }
             if (sealedBatch is not null) _pending.Add(sealedBatch);
         }
-        if (_state.Open.IsEmpty) Timers.Cancel(SealOpenBatch.Instance);
+        if (_state.Open.Count == 0) Timers.Cancel(SealOpenBatch.Instance);
         else if (!Timers.IsTimerActive(SealOpenBatch.Instance)) Timers.StartSingleTimer(SealOpenBatch.Instance, SealOpenBatch.Instance, _settings.BatchMaxWait);
         TryWrite();
     }
 
     private void Wait(string jobId, IActorRef sender)
     {
-        if (!_waiters.TryGetValue(jobId, out var list)) _waiters[jobId] = list = new List<IActorRef>(1);
+        if (!_waiters.TryGetValue(jobId, out var first))
+        {
+            _waiters[jobId] = sender;
+            return;
+        }
+        if (first.Equals(sender)) return;
+        if (!_extraWaiters.TryGetValue(jobId, out var list)) _extraWaiters[jobId] = list = new List<IActorRef>(1);
         if (!list.Contains(sender)) list.Add(sender);
     }
 
@@ -118,7 +133,7 @@ public sealed class SettlementActor : ReceivePersistentActor, IWithTimers
         StartBatches(written.Events.OfType<BatchSealed>());
         foreach (var settled in written.Events.OfType<BatchSettled>()) Finish(settled);
         if (LastSequenceNr / _settings.SnapshotEveryEvents != (LastSequenceNr - written.Events.Length) / _settings.SnapshotEveryEvents)
-            SaveSnapshot(_state.ToSnapshot());
+            SaveSnapshot(_state.ToSnapshot(_pending.OfType<BatchSealed>().Select(b => b.BatchId).ToHashSet(StringComparer.Ordinal)));
         TryWrite();
     }
 
@@ -173,19 +188,25 @@ public sealed class SettlementActor : ReceivePersistentActor, IWithTimers
     {
         _state = _state.Apply(settled, _settings.SettledWindowJobs);
         if (!_progress.Remove(settled.BatchId, out var progress)) return;
-        var failed = settled.FailedJobIds.ToHashSet(StringComparer.Ordinal);
+        var failed = settled.FailedJobIds.IsEmpty ? null : settled.FailedJobIds.ToHashSet(StringComparer.Ordinal);
         var answers = new Dictionary<IActorRef, List<string>>();
         foreach (var job in progress.Batch.Jobs)
         {
-            if (!_waiters.Remove(job.JobId, out var senders)) continue;
-            foreach (var sender in senders)
-            {
-                if (!answers.TryGetValue(sender, out var ids)) answers[sender] = ids = [];
-                ids.Add(job.JobId);
-            }
+            if (!_waiters.Remove(job.JobId, out var sender)) continue;
+            AddAnswer(answers, sender, job.JobId);
+            if (_extraWaiters.Remove(job.JobId, out var others))
+                foreach (var other in others) AddAnswer(answers, other, job.JobId);
         }
         foreach (var (sender, ids) in answers)
-            sender.Tell(new JobsSettled(settled.BatchId, ids.Where(id => !failed.Contains(id)).ToImmutableArray(), ids.Where(failed.Contains).ToImmutableArray()));
+            sender.Tell(failed is null
+                ? new JobsSettled(settled.BatchId, [.. ids], [])
+                : new JobsSettled(settled.BatchId, [.. ids.Where(id => !failed.Contains(id))], [.. ids.Where(failed.Contains)]));
+    }
+
+    private static void AddAnswer(Dictionary<IActorRef, List<string>> answers, IActorRef sender, string jobId)
+    {
+        if (!answers.TryGetValue(sender, out var ids)) answers[sender] = ids = [];
+        ids.Add(jobId);
     }
 
     private void Send(IReadOnlyCollection<ILedgerCommand> legs)

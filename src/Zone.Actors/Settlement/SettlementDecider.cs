@@ -41,17 +41,17 @@ public static class SettlementDecider
             var sealedAlone = Seal(state, [single], mode);
             return (state.Apply(sealedAlone), new AcceptDecision(AcceptOutcome.Accepted, sealedAlone.BatchId, ""), sealedAlone);
         }
-        var next = state with { Open = state.Open.Add(job), OpenById = state.OpenById.Add(job.JobId, job) };
-        if (next.Open.Count < settings.BatchMaxJobs) return (next, new AcceptDecision(AcceptOutcome.Accepted, "", ""), null);
-        var sealedBatch = Seal(next, next.Open.ToImmutableArray(), SettlementMode.Batch);
-        return (next.Apply(sealedBatch), new AcceptDecision(AcceptOutcome.Accepted, sealedBatch.BatchId, ""), sealedBatch);
+        state.AddOpen(job);
+        if (state.Open.Count < settings.BatchMaxJobs) return (state, new AcceptDecision(AcceptOutcome.Accepted, "", ""), null);
+        var sealedBatch = Seal(state, [.. state.Open], SettlementMode.Batch);
+        return (state.Apply(sealedBatch), new AcceptDecision(AcceptOutcome.Accepted, sealedBatch.BatchId, ""), sealedBatch);
     }
 
     /// <summary>Seals the open batch (its wait ran out); null if it is empty.</summary>
     public static (SettlementState State, BatchSealed? Sealed) SealOpen(SettlementState state)
     {
-        if (state.Open.IsEmpty) return (state, null);
-        var sealedBatch = Seal(state, state.Open.ToImmutableArray(), SettlementMode.Batch);
+        if (state.Open.Count == 0) return (state, null);
+        var sealedBatch = Seal(state, [.. state.Open], SettlementMode.Batch);
         return (state.Apply(sealedBatch), sealedBatch);
     }
 
@@ -59,11 +59,26 @@ public static class SettlementDecider
         new($"{state.ProviderId}#{state.NextSequence}", state.NextSequence, mode, jobs, MerkleTree.Root(jobs.Select(j => j.Leaf()).ToList()));
 
     /// <summary>One capture per consumer account: money moves once per account per batch.</summary>
-    public static ImmutableArray<ILedgerCommand> CaptureLegs(BatchSealed batch) =>
-        batch.Jobs.GroupBy(j => j.ConsumerId, StringComparer.Ordinal)
-            .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => (ILedgerCommand)new Capture(g.Key, batch.BatchId, batch.BatchId, g.Select(j => j.JobId).Order(StringComparer.Ordinal).ToImmutableArray()))
-            .ToImmutableArray();
+    public static ImmutableArray<ILedgerCommand> CaptureLegs(BatchSealed batch)
+    {
+        var byConsumer = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var job in batch.Jobs)
+        {
+            if (!byConsumer.TryGetValue(job.ConsumerId, out var ids)) byConsumer[job.ConsumerId] = ids = new List<string>(1);
+            ids.Add(job.JobId);
+        }
+        var consumers = new string[byConsumer.Count];
+        byConsumer.Keys.CopyTo(consumers, 0);
+        Array.Sort(consumers, StringComparer.Ordinal);
+        var legs = ImmutableArray.CreateBuilder<ILedgerCommand>(consumers.Length);
+        foreach (var consumer in consumers)
+        {
+            var ids = byConsumer[consumer];
+            if (ids.Count > 1) ids.Sort(StringComparer.Ordinal);
+            legs.Add(new Capture(consumer, batch.BatchId, batch.BatchId, [.. ids]));
+        }
+        return legs.MoveToImmutable();
+    }
 
     /// <summary>
     /// The credits of a batch after its captures: jobs of consumers whose capture was refused are left out (nothing of
@@ -106,13 +121,12 @@ public static class SettlementDecider
 
     private static AcceptDecision? Known(SettlementState state, SettlementJob job)
     {
-        if (state.OpenById.TryGetValue(job.JobId, out var open))
+        if (state.FindOpen(job.JobId) is { } open)
             return open.Equals(job) ? new AcceptDecision(AcceptOutcome.Pending, "", "") : Conflict(job);
-        if (state.UnsettledJobBatch.TryGetValue(job.JobId, out var batchId))
+        if (state.FindUnsettled(job.JobId) is var (batch, recorded))
         {
-            var recorded = state.Unsettled[batchId].Jobs.First(j => j.JobId == job.JobId);
             var same = recorded.Equals(job) || recorded.Equals(job with { InputHash = [], OutputHash = [] });
-            return same ? new AcceptDecision(AcceptOutcome.Pending, batchId, "") : Conflict(job);
+            return same ? new AcceptDecision(AcceptOutcome.Pending, batch.BatchId, "") : Conflict(job);
         }
         return state.SettledBatchOf(job.JobId) is { } settledIn ? new AcceptDecision(AcceptOutcome.Settled, settledIn, "") : null;
     }

@@ -1,77 +1,112 @@
-using System.Collections.Immutable;
-
 namespace Zone.Actors.Settlement;
 
 /// <summary>
-/// One provider's settlement book. <see cref="Open"/> (the batch being filled) is volatile: it is not journaled, and a
-/// crash before the seal loses it; senders re-send jobs they have no answer for. Everything sealed is journaled.
+/// One provider's settlement book, owned and changed in place by its settlement entity (plain hash tables: no
+/// per-job allocation beyond the table slots). The functions that take a state and return one
+/// (<see cref="SettlementDecider.Accept"/>, <see cref="Apply(BatchSealed)"/>) return the same, changed instance.
+/// <see cref="Open"/> (the batch being filled) is volatile: it is not journaled, and a crash before the seal loses it;
+/// senders re-send jobs they have no answer for. Everything sealed is journaled.
 /// </summary>
-public sealed record SettlementState(
-    string ProviderId,
-    long NextSequence,
-    ImmutableList<SettlementJob> Open,
-    ImmutableDictionary<string, SettlementJob> OpenById,
-    ImmutableSortedDictionary<string, BatchSealed> Unsettled,
-    ImmutableDictionary<string, string> UnsettledJobBatch,
-    ImmutableDictionary<string, string> Settled,
-    ImmutableDictionary<string, string> SettledPrevious)
+public sealed class SettlementState
 {
-    public static SettlementState Empty(string providerId) => new(
-        providerId, 1, ImmutableList<SettlementJob>.Empty,
-        ImmutableDictionary<string, SettlementJob>.Empty.WithComparers(StringComparer.Ordinal),
-        ImmutableSortedDictionary<string, BatchSealed>.Empty.WithComparers(StringComparer.Ordinal),
-        ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal),
-        ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal),
-        ImmutableDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal));
+    private readonly List<SettlementJob> _open = [];
+    private readonly Dictionary<string, SettlementJob> _openById = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BatchSealed> _unsettled = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (BatchSealed Batch, int Index)> _unsettledJobs = new(StringComparer.Ordinal);
+    private Dictionary<string, string> _settled = new(StringComparer.Ordinal);
+    private Dictionary<string, string> _settledPrevious = new(StringComparer.Ordinal);
+
+    private SettlementState(string providerId) => ProviderId = providerId;
+
+    public static SettlementState Empty(string providerId) => new(providerId);
+
+    public string ProviderId { get; }
+
+    public long NextSequence { get; private set; } = 1;
+
+    /// <summary>The batch being filled, in arrival order.</summary>
+    public IReadOnlyList<SettlementJob> Open => _open;
+
+    public IReadOnlyDictionary<string, SettlementJob> OpenById => _openById;
+
+    public IReadOnlyDictionary<string, BatchSealed> Unsettled => _unsettled;
+
+    /// <summary>The open job with this id, if any.</summary>
+    public SettlementJob? FindOpen(string jobId) => _openById.GetValueOrDefault(jobId);
+
+    /// <summary>The unsettled batch holding this job and the job as it was recorded in it.</summary>
+    public (BatchSealed Batch, SettlementJob Job)? FindUnsettled(string jobId) =>
+        _unsettledJobs.TryGetValue(jobId, out var at) ? (at.Batch, at.Batch.Jobs[at.Index]) : null;
 
     /// <summary>The batch a recently settled job was paid in; the window holds two generations of at most half its bound each.</summary>
     public string? SettledBatchOf(string jobId) =>
-        Settled.TryGetValue(jobId, out var batchId) || SettledPrevious.TryGetValue(jobId, out batchId) ? batchId : null;
+        _settled.TryGetValue(jobId, out var batchId) || _settledPrevious.TryGetValue(jobId, out batchId) ? batchId : null;
+
+    internal void AddOpen(SettlementJob job)
+    {
+        _open.Add(job);
+        _openById.Add(job.JobId, job);
+    }
 
     public SettlementState Apply(BatchSealed batch)
     {
-        var ids = batch.Jobs.Select(j => j.JobId).ToHashSet(StringComparer.Ordinal);
-        var open = OpenById.Keys.Any(ids.Contains) ? Open.RemoveAll(j => ids.Contains(j.JobId)) : Open;
-        return this with
+        if (_unsettled.TryGetValue(batch.BatchId, out var known))
         {
-            NextSequence = Math.Max(NextSequence, batch.Sequence + 1),
-            Open = open,
-            OpenById = OpenById.RemoveRange(ids),
-            Unsettled = Unsettled.Add(batch.BatchId, batch),
-            UnsettledJobBatch = UnsettledJobBatch.SetItems(ids.Select(id => KeyValuePair.Create(id, batch.BatchId))),
-        };
+            // The same seal again (a snapshot taken while it was being written, then its event): nothing to do.
+            if (known.Equals(batch)) return this;
+            throw new InvalidOperationException($"batch '{batch.BatchId}' sealed twice with different content");
+        }
+        NextSequence = Math.Max(NextSequence, batch.Sequence + 1);
+        var removedOpen = false;
+        for (var i = 0; i < batch.Jobs.Length; i++)
+        {
+            var id = batch.Jobs[i].JobId;
+            removedOpen |= _openById.Remove(id);
+            _unsettledJobs[id] = (batch, i);
+        }
+        if (removedOpen)
+        {
+            if (_openById.Count == 0) _open.Clear();
+            else _open.RemoveAll(j => !_openById.ContainsKey(j.JobId));
+        }
+        _unsettled.Add(batch.BatchId, batch);
+        return this;
     }
 
     public SettlementState Apply(BatchSettled settled, int settledWindowJobs)
     {
-        if (!Unsettled.TryGetValue(settled.BatchId, out var batch))
+        if (!_unsettled.Remove(settled.BatchId, out var batch))
             throw new InvalidOperationException($"batch '{settled.BatchId}' settled but was never sealed");
-        var next = this with
+        foreach (var job in batch.Jobs)
         {
-            Unsettled = Unsettled.Remove(settled.BatchId),
-            UnsettledJobBatch = UnsettledJobBatch.RemoveRange(batch.Jobs.Select(j => j.JobId)),
-        };
-        return batch.Jobs.Aggregate(next, (s, job) => s.RememberSettled(job.JobId, batch.BatchId, settledWindowJobs));
+            _unsettledJobs.Remove(job.JobId);
+            RememberSettled(job.JobId, batch.BatchId, settledWindowJobs);
+        }
+        return this;
     }
 
-    private SettlementState RememberSettled(string jobId, string batchId, int capacity)
+    private void RememberSettled(string jobId, string batchId, int capacity)
     {
-        var settled = Settled.SetItem(jobId, batchId);
-        return settled.Count < Math.Max(1, capacity / 2)
-            ? this with { Settled = settled }
-            : this with { SettledPrevious = settled, Settled = Settled.Clear() };
+        _settled[jobId] = batchId;
+        if (_settled.Count < Math.Max(1, capacity / 2)) return;
+        // The current generation becomes the previous one; the old previous one is dropped whole (its table reused).
+        (_settledPrevious, _settled) = (_settled, _settledPrevious);
+        _settled.Clear();
     }
 
-    public SettlementSnapshot ToSnapshot() =>
-        new(NextSequence, Unsettled.Values.ToImmutableArray(),
-            SettledPrevious.Concat(Settled).Select(p => new SettledJob(p.Key, p.Value)).ToImmutableArray(), SettledPrevious.Count);
+    /// <summary>The book as a snapshot, without the batches in <paramref name="notDurable"/> (sealed, their write still in flight).</summary>
+    public SettlementSnapshot ToSnapshot(IReadOnlySet<string>? notDurable = null) =>
+        new(NextSequence, [.. _unsettled.Values.Where(b => notDurable is null || !notDurable.Contains(b.BatchId)).OrderBy(b => b.Sequence)],
+            [.. _settledPrevious.Concat(_settled).Select(p => new SettledJob(p.Key, p.Value))], _settledPrevious.Count);
 
     public static SettlementState FromSnapshot(string providerId, SettlementSnapshot snapshot, int settledWindowJobs)
     {
-        var state = Empty(providerId) with { NextSequence = snapshot.NextSequence };
-        state = snapshot.Unsettled.Aggregate(state, (s, b) => s.Apply(b));
-        var previous = snapshot.SettledWindow.Take(snapshot.PreviousGenerationJobs).ToImmutableDictionary(j => j.JobId, j => j.BatchId, StringComparer.Ordinal);
-        var current = snapshot.SettledWindow.Skip(snapshot.PreviousGenerationJobs).ToImmutableDictionary(j => j.JobId, j => j.BatchId, StringComparer.Ordinal);
-        return state with { SettledPrevious = previous, Settled = current };
+        var state = Empty(providerId);
+        state.NextSequence = snapshot.NextSequence;
+        foreach (var batch in snapshot.Unsettled) state.Apply(batch);
+        var i = 0;
+        foreach (var job in snapshot.SettledWindow)
+            (i++ < snapshot.PreviousGenerationJobs ? state._settledPrevious : state._settled)[job.JobId] = job.BatchId;
+        return state;
     }
 }

@@ -28,7 +28,7 @@ public sealed class SettlementDeciderTests
         Assert.Equal("prov#1", sealedBatch.BatchId);
         Assert.Equal(3, sealedBatch.Jobs.Length);
         Assert.Equal(MerkleTree.Root(sealedBatch.Jobs.Select(j => j.Leaf()).ToList()), sealedBatch.MerkleRoot);
-        Assert.True(state.Open.IsEmpty);
+        Assert.Empty(state.Open);
         Assert.True(state.Unsettled.ContainsKey("prov#1"));
     }
 
