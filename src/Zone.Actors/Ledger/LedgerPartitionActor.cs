@@ -167,7 +167,7 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
     {
         _writing = false;
         Answer(answers);
-        // Only now may the write's credits leave: a credit sent before its debit is durable could be paid twice over a crash.
+        // Only now may the write's credits leave: a credit sent before its debit is durable could be paid with no debit after a crash.
         if (_resendAfterWrite)
         {
             _resendAfterWrite = false;
