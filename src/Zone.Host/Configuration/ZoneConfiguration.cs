@@ -71,16 +71,24 @@ public sealed class ZoneConfiguration
 
     public string DataDirectory => Path.GetFullPath(GetString("zone.data-dir"));
 
-    public Microsoft.Extensions.Logging.LogLevel LogLevel => GetString("zone.log-level") switch
+    public Microsoft.Extensions.Logging.LogLevel LogLevel => Choice("zone.log-level", new Dictionary<string, Microsoft.Extensions.Logging.LogLevel>
     {
-        "trace" => Microsoft.Extensions.Logging.LogLevel.Trace,
-        "debug" => Microsoft.Extensions.Logging.LogLevel.Debug,
-        "info" => Microsoft.Extensions.Logging.LogLevel.Information,
-        "warning" => Microsoft.Extensions.Logging.LogLevel.Warning,
-        "error" => Microsoft.Extensions.Logging.LogLevel.Error,
-        var other => throw new ZoneConfigException(
-            $"{SourceOf("zone.log-level")}: 'zone.log-level' expects trace, debug, info, warning or error but found '{other}'"),
-    };
+        ["trace"] = Microsoft.Extensions.Logging.LogLevel.Trace,
+        ["debug"] = Microsoft.Extensions.Logging.LogLevel.Debug,
+        ["info"] = Microsoft.Extensions.Logging.LogLevel.Information,
+        ["warning"] = Microsoft.Extensions.Logging.LogLevel.Warning,
+        ["error"] = Microsoft.Extensions.Logging.LogLevel.Error,
+    });
+
+    /// <summary>The value at <paramref name="path"/> mapped through <paramref name="choices"/>; anything else is an error listing them.</summary>
+    public T Choice<T>(string path, IReadOnlyDictionary<string, T> choices)
+    {
+        var text = GetString(path);
+        if (choices.TryGetValue(text, out var value)) return value;
+        var names = choices.Keys.ToList();
+        var expected = names.Count == 1 ? names[0] : $"{string.Join(", ", names.SkipLast(1))} or {names[^1]}";
+        throw new ZoneConfigException($"{SourceOf(path)}: '{path}' expects {expected} but found '{text}'");
+    }
 
     public ZoneSettings ToSettings()
     {
@@ -98,13 +106,17 @@ public sealed class ZoneConfiguration
     private PersistenceSettings PersistenceSettings()
     {
         var snapshotEvery = Range("zone.persistence.snapshot-every-events", 1, int.MaxValue);
-        return GetString("zone.persistence.provider") switch
+        var provider = Choice("zone.persistence.provider", new Dictionary<string, PersistenceProvider>
         {
-            "memory" => Actors.Hosting.PersistenceSettings.InMemory with { SnapshotEveryEvents = snapshotEvery },
-            "sqlite" => Actors.Hosting.PersistenceSettings.SqliteFile(Path.Combine(DataDirectory, GetString("zone.persistence.sqlite-file")), snapshotEvery),
-            "postgres" => Actors.Hosting.PersistenceSettings.Postgres(PostgresConnectionString(), snapshotEvery),
-            var other => throw new ZoneConfigException(
-                $"{SourceOf("zone.persistence.provider")}: 'zone.persistence.provider' expects memory, sqlite or postgres but found '{other}'"),
+            ["memory"] = PersistenceProvider.Memory,
+            ["sqlite"] = PersistenceProvider.Sqlite,
+            ["postgres"] = PersistenceProvider.Postgres,
+        });
+        return provider switch
+        {
+            PersistenceProvider.Memory => Actors.Hosting.PersistenceSettings.InMemory with { SnapshotEveryEvents = snapshotEvery },
+            PersistenceProvider.Sqlite => Actors.Hosting.PersistenceSettings.SqliteFile(Path.Combine(DataDirectory, GetString("zone.persistence.sqlite-file")), snapshotEvery),
+            _ => Actors.Hosting.PersistenceSettings.Postgres(PostgresConnectionString(), snapshotEvery),
         };
     }
 

@@ -33,19 +33,18 @@ public static class LedgerConfiguration
             c.Range("zone.settlement.max-unsettled-batches", 1, 100_000_000),
             Duration(c, "zone.settlement.leg-retry"),
             c.Range("zone.settlement.settled-window-jobs", 1, 100_000_000),
-            c.ToSettings().Persistence.SnapshotEveryEvents,
+            c.Range("zone.persistence.snapshot-every-events", 1, int.MaxValue),
             c.Range("zone.ledger.partitions", 1, 4_096));
         settings.Validate();
         return settings;
     });
 
-    private static SettlementMode Mode(ZoneConfiguration c) => c.GetString("zone.settlement.mode") switch
+    private static SettlementMode Mode(ZoneConfiguration c) => c.Choice("zone.settlement.mode", new Dictionary<string, SettlementMode>
     {
-        "private" => SettlementMode.Private,
-        "individual" => SettlementMode.Individual,
-        "batch" => SettlementMode.Batch,
-        var other => throw new ZoneConfigException($"{c.SourceOf("zone.settlement.mode")}: 'zone.settlement.mode' expects private, individual or batch but found '{other}'"),
-    };
+        ["private"] = SettlementMode.Private,
+        ["individual"] = SettlementMode.Individual,
+        ["batch"] = SettlementMode.Batch,
+    });
 
     private static TimeSpan Duration(ZoneConfiguration c, string path)
     {
