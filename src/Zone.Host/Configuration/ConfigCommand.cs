@@ -12,7 +12,11 @@ public static class ConfigCommand
         command.SetZoneAction((parse, _) =>
         {
             var configuration = GlobalOptions.LoadConfiguration(parse);
+            // Every section is built as its command would build it, so a bad value fails here, not mid-run.
             configuration.ToSettings();
+            Ledger.LedgerConfiguration.Ledger(configuration);
+            Ledger.LedgerConfiguration.Settlement(configuration);
+            Models.InferenceConfiguration.From(configuration);
             if (!parse.GetValue(show))
             {
                 Console.WriteLine("configuration is valid (use --show to print it)");

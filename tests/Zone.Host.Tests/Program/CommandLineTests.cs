@@ -15,6 +15,14 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Config_checks_every_section_not_only_the_node_settings()
+    {
+        var outcome = await ZoneProcess.RunAsync("config", "--set", "zone.settlement.mode=lazy");
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("'zone.settlement.mode' expects private, individual or batch but found 'lazy'", outcome.Stderr);
+    }
+
+    [Fact]
     public async Task Config_show_prints_every_key_with_its_source()
     {
         var outcome = await ZoneProcess.RunAsync("config", "--show", "--set", "zone.persistence.provider=memory", "--data", "/tmp/zone-data");
