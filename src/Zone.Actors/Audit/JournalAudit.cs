@@ -41,10 +41,11 @@ public static class JournalAudit
     {
         BatchSealed? found = null;
         var settled = new HashSet<string>(StringComparer.Ordinal);
-        await ForEachEventAsync(system, pid => pid.StartsWith(SettlementActor.PersistencePrefix, StringComparison.Ordinal), (_, _, e) =>
+        await ForEachEventAsync(system, pid => pid.StartsWith(SettlementPartitions.PersistencePrefix, StringComparison.Ordinal), (_, _, e) =>
         {
-            if (e is BatchSealed b && found is null && b.Jobs.Any(j => j.JobId == jobId)) found = b;
-            if (e is BatchSettled s) settled.Add(s.BatchId);
+            if (e is not SettlementWritten written) return;
+            found ??= written.Sealed.FirstOrDefault(b => b.Jobs.Any(j => j.JobId == jobId));
+            foreach (var s in written.Settled) settled.Add(s.BatchId);
         }, cancellationToken);
         if (found is null) return null;
         var leaves = found.Jobs.Select(j => j.Leaf()).ToList();
@@ -55,7 +56,7 @@ public static class JournalAudit
     }
 
     private static bool IsLedgerOrSettlement(string pid) =>
-        pid.StartsWith(LedgerPartitions.PersistencePrefix, StringComparison.Ordinal) || pid.StartsWith(SettlementActor.PersistencePrefix, StringComparison.Ordinal);
+        pid.StartsWith(LedgerPartitions.PersistencePrefix, StringComparison.Ordinal) || pid.StartsWith(SettlementPartitions.PersistencePrefix, StringComparison.Ordinal);
 
     private static async Task ForEachEventAsync(ActorSystem system, Func<string, bool> include, Action<string, long, object> observe, CancellationToken cancellationToken)
     {

@@ -52,8 +52,10 @@ public sealed class LedgerAuditor
                 _ledgerEvents++;
                 foreach (var entry in written.Entries) Entry(persistenceId, sequenceNr, entry);
                 break;
-            case BatchSealed sealedBatch: Sealed(persistenceId, sealedBatch); break;
-            case BatchSettled settled: Settled(persistenceId, settled); break;
+            case SettlementWritten written:
+                foreach (var sealedBatch in written.Sealed) Sealed(persistenceId, sealedBatch);
+                foreach (var settled in written.Settled) Settled(persistenceId, settled);
+                break;
         }
     }
 

@@ -24,8 +24,8 @@ public static class LedgerRecovery
         {
             if (pid.StartsWith(LedgerPartitions.PersistencePrefix, StringComparison.Ordinal))
                 regions.Ledger.Tell(new WakeLedgerPartition(pid[LedgerPartitions.PersistencePrefix.Length..]));
-            else if (pid.StartsWith(SettlementActor.PersistencePrefix, StringComparison.Ordinal))
-                regions.Settlement.Tell(new WakeSettlement(pid[SettlementActor.PersistencePrefix.Length..]));
+            else if (pid.StartsWith(SettlementPartitions.PersistencePrefix, StringComparison.Ordinal))
+                regions.Settlement.Tell(new WakeSettlement(pid[SettlementPartitions.PersistencePrefix.Length..]));
             else continue;
             woken++;
         }

@@ -30,7 +30,7 @@ public static class LedgerSharding
         var extractor = new ZoneMessageExtractor(numberOfShards);
         IActorRef Region() => sharding.ShardRegion(LedgerTypeName);
         var ledgerRegion = sharding.Start(LedgerTypeName, id => LedgerPartitionActor.Props(id, ledger, Region), shardingSettings, extractor);
-        var settlementRegion = sharding.Start(SettlementTypeName, id => SettlementActor.Props(id, settlement, legRoute ?? Region), shardingSettings, extractor);
+        var settlementRegion = sharding.Start(SettlementTypeName, id => SettlementPartitionActor.Props(id, settlement, legRoute ?? Region), shardingSettings, extractor);
         return new LedgerRegions(ledgerRegion, settlementRegion);
     }
 
@@ -44,7 +44,7 @@ public static class LedgerSharding
             .WithShardRegion<LedgerRegion>(LedgerTypeName, (system, registry, _) => id =>
                 LedgerPartitionActor.Props(id, ledger, () => registry.Get<LedgerRegion>()), extractor, options)
             .WithShardRegion<SettlementRegion>(SettlementTypeName, (system, registry, _) => id =>
-                SettlementActor.Props(id, settlement, () => registry.Get<LedgerRegion>()), extractor, options);
+                SettlementPartitionActor.Props(id, settlement, () => registry.Get<LedgerRegion>()), extractor, options);
     }
 
     private static void Validate(LedgerSettings ledger, SettlementSettings settlement)

@@ -17,13 +17,15 @@ public sealed class SettlementCodecs : ICodecModule
         r.Add<JobRejected>("settlement.job-rejected.v1", (w, m) => { w.WriteString(m.JobId); w.WriteString(m.Reason); }, rd => new JobRejected(rd.ReadString(), rd.ReadString()));
         r.Add<WakeSettlement>("settlement.wake.v1", (w, m) => w.WriteString(m.EntityId), rd => new WakeSettlement(rd.ReadString()));
         r.Add<BatchSealed>("settlement.batch-sealed.v1", WriteSealed, ReadSealed);
-        r.Add<BatchSettled>("settlement.batch-settled.v1",
-            (w, m) => { w.WriteString(m.BatchId); WriteStrings(w, m.FailedJobIds); w.WriteOpg(m.Captured); w.WriteOpg(m.Credited); w.WriteOpg(m.Burned); },
-            rd => new BatchSettled(rd.ReadString(), ReadStrings(rd), rd.ReadOpg(), rd.ReadOpg(), rd.ReadOpg()));
+        r.Add<BatchSettled>("settlement.batch-settled.v1", WriteSettled, ReadSettled);
         r.Add<SettledJob>("settlement.settled-job.v1", WriteSettledJob, ReadSettledJob);
-        r.Add<SettlementSnapshot>("settlement.snapshot.v1",
-            (w, m) => { w.WriteVarLong(m.NextSequence); w.WriteList(m.Unsettled, WriteSealed); w.WriteList(m.SettledWindow, WriteSettledJob); w.WriteInt(m.PreviousGenerationJobs); },
-            rd => new SettlementSnapshot(rd.ReadVarLong(), rd.ReadList(ReadSealed), rd.ReadList(ReadSettledJob), rd.ReadInt()));
+        r.Add<SealOpenBatches>("settlement.seal-open-batches.v1", (w, m) => w.WriteString(m.EntityId), rd => new SealOpenBatches(rd.ReadString()));
+        r.Add<SettlementWritten>("settlement.written.v1",
+            (w, m) => { w.WriteList(m.Sealed, WriteSealed); w.WriteList(m.Settled, WriteSettled); },
+            rd => new SettlementWritten(rd.ReadList(ReadSealed), rd.ReadList(ReadSettled)));
+        r.Add<SettlementSnapshot>("settlement.book-snapshot.v1", WriteBook, ReadBook);
+        r.Add<SettlementPartitionSnapshot>("settlement.partition-snapshot.v1",
+            (w, m) => w.WriteList(m.Books, WriteBook), rd => new SettlementPartitionSnapshot(rd.ReadList(ReadBook)));
     }
 
     private static void WriteJob(ZoneWriter w, SettlementJob j)
@@ -41,6 +43,20 @@ public sealed class SettlementCodecs : ICodecModule
     }
 
     private static BatchSealed ReadSealed(ZoneReader r) => new(r.ReadString(), r.ReadVarLong(), (SettlementMode)r.ReadByte(), r.ReadList(ReadJob), r.ReadBytes());
+
+    private static void WriteSettled(ZoneWriter w, BatchSettled m)
+    {
+        w.WriteString(m.BatchId); WriteStrings(w, m.FailedJobIds); w.WriteOpg(m.Captured); w.WriteOpg(m.Credited); w.WriteOpg(m.Burned);
+    }
+
+    private static BatchSettled ReadSettled(ZoneReader r) => new(r.ReadString(), ReadStrings(r), r.ReadOpg(), r.ReadOpg(), r.ReadOpg());
+
+    private static void WriteBook(ZoneWriter w, SettlementSnapshot m)
+    {
+        w.WriteString(m.ProviderId); w.WriteVarLong(m.NextSequence); w.WriteList(m.Unsettled, WriteSealed); w.WriteList(m.SettledWindow, WriteSettledJob); w.WriteInt(m.PreviousGenerationJobs);
+    }
+
+    private static SettlementSnapshot ReadBook(ZoneReader r) => new(r.ReadString(), r.ReadVarLong(), r.ReadList(ReadSealed), r.ReadList(ReadSettledJob), r.ReadInt());
 
     private static void WriteSettledJob(ZoneWriter w, SettledJob m) { w.WriteString(m.JobId); w.WriteString(m.BatchId); }
 

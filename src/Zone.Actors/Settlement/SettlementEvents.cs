@@ -22,7 +22,16 @@ public sealed record BatchSealed(string BatchId, long Sequence, SettlementMode M
 /// <summary>Every leg of the batch was acknowledged: the money of its captured jobs reached its payees.</summary>
 public sealed record BatchSettled(string BatchId, ImmutableArray<string> FailedJobIds, Opg Captured, Opg Credited, Opg Burned) : IZoneMessage;
 
+/// <summary>
+/// One group commit of a settlement partition: the batches sealed and the batches settled since its last write. Seals
+/// apply before settles; a batch is never sealed and settled in the same write (its legs leave only once its seal is durable).
+/// </summary>
+public sealed record SettlementWritten(ImmutableArray<BatchSealed> Sealed, ImmutableArray<BatchSettled> Settled) : IZoneMessage;
+
 public sealed record SettledJob(string JobId, string BatchId) : IZoneMessage;
 
 /// <summary>A provider's settlement book; the settled window's first <see cref="PreviousGenerationJobs"/> jobs are its older generation.</summary>
-public sealed record SettlementSnapshot(long NextSequence, ImmutableArray<BatchSealed> Unsettled, ImmutableArray<SettledJob> SettledWindow, int PreviousGenerationJobs) : IZoneMessage;
+public sealed record SettlementSnapshot(string ProviderId, long NextSequence, ImmutableArray<BatchSealed> Unsettled, ImmutableArray<SettledJob> SettledWindow, int PreviousGenerationJobs) : IZoneMessage;
+
+/// <summary>The books of every provider of one settlement partition.</summary>
+public sealed record SettlementPartitionSnapshot(ImmutableArray<SettlementSnapshot> Books) : IZoneMessage;

@@ -34,11 +34,15 @@ public sealed record SettlementJob(string JobId, string ConsumerId, string Provi
 }
 
 /// <summary>
-/// Jobs of one provider to settle. The settlement entity of that provider answers each sender with
-/// <see cref="JobsSettled"/> once the job's batch has moved all its money (durably), or <see cref="JobRejected"/>.
-/// Re-sending a job is safe: it is identified by its id.
+/// Jobs to settle, all of providers of the settlement partition <see cref="EntityId"/> (see
+/// <see cref="SettlementPartitions.Route"/>). The partition answers each sender with <see cref="JobsSettled"/> once
+/// the job's batch has moved all its money (durably), or <see cref="JobRejected"/>. Re-sending a job is safe: it is
+/// identified by its id.
 /// </summary>
 public sealed record AcceptJobs(string EntityId, ImmutableArray<SettlementJob> Jobs, SettlementMode Mode) : IShardedMessage, IZoneMessage;
+
+/// <summary>Seals every open batch of the partition now instead of waiting for its size or wait (a sender draining its work).</summary>
+public sealed record SealOpenBatches(string EntityId) : IShardedMessage, IZoneMessage;
 
 /// <summary>A batch is settled: <see cref="JobIds"/> were paid, <see cref="FailedJobIds"/> had no reservation to capture.</summary>
 public sealed record JobsSettled(string BatchId, ImmutableArray<string> JobIds, ImmutableArray<string> FailedJobIds) : IZoneMessage;

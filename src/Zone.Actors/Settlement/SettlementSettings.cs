@@ -7,6 +7,7 @@ namespace Zone.Actors.Settlement;
 /// <param name="MaxUnsettledBatches">Bound on sealed batches whose legs are still moving; beyond it new jobs are refused (callers retry).</param>
 /// <param name="LegRetryInterval">Unacknowledged legs are re-sent this often (they are idempotent).</param>
 /// <param name="SettledWindowJobs">Settled job ids remembered so a re-sent job gets its first answer; oldest forgotten first.</param>
+/// <param name="Partitions">Fixed number of settlement partitions providers are hashed to. Never change it on a zone with a journal.</param>
 /// <param name="LedgerPartitions">Must equal the ledger's partition count: legs are routed by it.</param>
 public sealed record SettlementSettings(
     SettlementMode DefaultMode,
@@ -19,18 +20,19 @@ public sealed record SettlementSettings(
     TimeSpan LegRetryInterval,
     int SettledWindowJobs,
     int SnapshotEveryEvents,
+    int Partitions,
     int LedgerPartitions)
 {
     public static SettlementSettings Default { get; } = new(
         SettlementMode.Batch, 20, TimeSpan.FromSeconds(60), SettlementFees.Default, SlashPolicy.Default, "treasury",
-        MaxUnsettledBatches: 100_000, LegRetryInterval: TimeSpan.FromSeconds(2), SettledWindowJobs: 262_144, SnapshotEveryEvents: 1_000, LedgerPartitions: 8);
+        MaxUnsettledBatches: 100_000, LegRetryInterval: TimeSpan.FromSeconds(2), SettledWindowJobs: 262_144, SnapshotEveryEvents: 1_000, Partitions: 8, LedgerPartitions: 8);
 
     public SettlementMode ModeFor(SettlementMode requested) => requested == SettlementMode.ZoneDefault ? DefaultMode : requested;
 
     public void Validate()
     {
         if (DefaultMode == SettlementMode.ZoneDefault) throw new ArgumentException("the zone's default settlement mode must be private, individual or batch");
-        if (BatchMaxJobs <= 0 || BatchMaxWait <= TimeSpan.Zero || MaxUnsettledBatches <= 0 || LegRetryInterval <= TimeSpan.Zero || SettledWindowJobs <= 0 || LedgerPartitions <= 0)
+        if (BatchMaxJobs <= 0 || BatchMaxWait <= TimeSpan.Zero || MaxUnsettledBatches <= 0 || LegRetryInterval <= TimeSpan.Zero || SettledWindowJobs <= 0 || SnapshotEveryEvents <= 0 || Partitions <= 0 || LedgerPartitions <= 0)
             throw new ArgumentException($"settlement bounds must be positive (got {this})");
         Fees.Validate();
         Slashing.Validate();

@@ -96,12 +96,12 @@ public sealed class SettlementState
 
     /// <summary>The book as a snapshot, without the batches in <paramref name="notDurable"/> (sealed, their write still in flight).</summary>
     public SettlementSnapshot ToSnapshot(IReadOnlySet<string>? notDurable = null) =>
-        new(NextSequence, [.. _unsettled.Values.Where(b => notDurable is null || !notDurable.Contains(b.BatchId)).OrderBy(b => b.Sequence)],
+        new(ProviderId, NextSequence, [.. _unsettled.Values.Where(b => notDurable is null || !notDurable.Contains(b.BatchId)).OrderBy(b => b.Sequence)],
             [.. _settledPrevious.Concat(_settled).Select(p => new SettledJob(p.Key, p.Value))], _settledPrevious.Count);
 
-    public static SettlementState FromSnapshot(string providerId, SettlementSnapshot snapshot, int settledWindowJobs)
+    public static SettlementState FromSnapshot(SettlementSnapshot snapshot)
     {
-        var state = Empty(providerId);
+        var state = Empty(snapshot.ProviderId);
         state.NextSequence = snapshot.NextSequence;
         foreach (var batch in snapshot.Unsettled) state.Apply(batch);
         var i = 0;

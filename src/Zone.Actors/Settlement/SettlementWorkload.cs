@@ -13,7 +13,7 @@ namespace Zone.Actors.Settlement;
 /// <param name="WindowJobs">Bound on jobs between reserve and settlement at any moment.</param>
 /// <param name="ChunkJobs">Jobs started together: their reserves go out as one message per partition.</param>
 /// <param name="LatencySamples">Bound on latency samples kept (a ring: the most recent ones).</param>
-public sealed record WorkloadShape(string RunId, int Consumers, int Providers, int Verifiers, Opg PricePerJob, int WindowJobs, int ChunkJobs, int LedgerPartitions, int LatencySamples)
+public sealed record WorkloadShape(string RunId, int Consumers, int Providers, int Verifiers, Opg PricePerJob, int WindowJobs, int ChunkJobs, int LedgerPartitions, int SettlementPartitions, int LatencySamples)
 {
     public static string Consumer(int i) => $"consumer-{i}";
     public static string Provider(int i) => $"provider-{i}";
@@ -34,7 +34,7 @@ public sealed class SettlementWorkload : ReceiveActor
         public static readonly ResetStats Instance = new();
     }
 
-    /// <summary>Starts no new job; those in flight finish.</summary>
+    /// <summary>Starts no new job; those in flight finish (open batches are sealed at once rather than after their wait).</summary>
     public sealed record Drain
     {
         public static readonly Drain Instance = new();
@@ -74,7 +74,12 @@ public sealed class SettlementWorkload : ReceiveActor
         Receive<JobRejected>(OnRejected);
         Receive<ResetStats>(_ => { _settled = _failed = _rejected = _latencyCount = 0; _sinceReset.Restart(); });
         Receive<GetStats>(_ => Sender.Tell(Snapshot()));
-        Receive<Drain>(_ => _draining = true);
+        Receive<Drain>(_ =>
+        {
+            _draining = true;
+            for (var p = 0; p < shape.SettlementPartitions; p++)
+                _settlement.Tell(new SealOpenBatches(p.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        });
     }
 
     public static Props Props(WorkloadShape shape, IActorRef ledger, IActorRef settlement) =>
@@ -117,8 +122,7 @@ public sealed class SettlementWorkload : ReceiveActor
             if (reply.Accepted) accepted.Add(started.Job);
             else Drop(reply.Reference, ref _rejected);
         }
-        foreach (var group in accepted.GroupBy(j => j.ProviderId))
-            _settlement.Tell(new AcceptJobs(group.Key, group.ToImmutableArray(), SettlementMode.ZoneDefault));
+        foreach (var message in SettlementPartitions.Route(accepted, SettlementMode.ZoneDefault, _shape.SettlementPartitions)) _settlement.Tell(message);
         Refill();
     }
 

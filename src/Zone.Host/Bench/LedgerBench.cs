@@ -58,7 +58,7 @@ public sealed class LedgerBench : IBenchSuite
         report.AddRatio("sqlite jobs / raw sqlite rows", "sqlite jobs", "raw sqlite inserts");
         report.AddRatio("sqlite / memory jobs", "sqlite jobs", "memory jobs");
         report.Note($"a job = reserve + its share of a batch ({settlement.BatchMaxJobs} jobs): one capture per consumer, credits to provider, verifier and treasury, a burn; " +
-                    $"{ledger.Partitions} ledger partitions; latency = reserve sent to batch settled durably");
+                    $"{ledger.Partitions} ledger partitions, {settlement.Partitions} settlement partitions; latency = reserve sent to batch settled durably");
         return report;
     }
 
@@ -67,7 +67,7 @@ public sealed class LedgerBench : IBenchSuite
     {
         context.Progress($"{name}: starting node, funding consumers");
         await using var runtime = await LedgerRuntime.StartAsync(settings, ledger, settlement, LogLevel.Error, cancellationToken);
-        var shape = new WorkloadShape($"bench-{name}-{DateTime.UtcNow:yyyyMMddHHmmssfff}", 1_000, 16, 4, new Opg(1_000), 40_000, 1_024, ledger.Partitions, 1 << 20);
+        var shape = new WorkloadShape($"bench-{name}-{DateTime.UtcNow:yyyyMMddHHmmssfff}", 1_000, 16, 4, new Opg(1_000), 40_000, 1_024, ledger.Partitions, settlement.Partitions, 1 << 20);
         await runtime.FundAsync(shape, Opg.FromWhole(1_000));
         var workload = runtime.StartWorkload(shape, maxJobs: 0);
         context.Progress($"{name}: warm-up {context.Warmup.TotalSeconds:0} s, measure {context.Measure.TotalSeconds:0} s");

@@ -85,7 +85,7 @@ public static class LedgerCommand
         {
             var configuration = GlobalOptions.LoadConfiguration(parse);
             await using var runtime = await StartAsync(configuration, cancellationToken);
-            var shape = new WorkloadShape($"load{DateTime.UtcNow:yyyyMMddHHmmssfff}", 200, 8, 4, new Opg(1_000), 4_096, 256, runtime.Ledger.Partitions, 1 << 16);
+            var shape = new WorkloadShape($"load{DateTime.UtcNow:yyyyMMddHHmmssfff}", 200, 8, 4, new Opg(1_000), 4_096, 256, runtime.Ledger.Partitions, runtime.Settlement.Partitions, 1 << 16);
             await runtime.FundAsync(shape, Opg.FromWhole(1_000));
             var workload = runtime.StartWorkload(shape, parse.GetValue(jobs));
             var limit = parse.GetValue(seconds) is var s and > 0 ? TimeSpan.FromSeconds(s) : Timeout.InfiniteTimeSpan;

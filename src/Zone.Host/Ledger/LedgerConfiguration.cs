@@ -34,6 +34,7 @@ public static class LedgerConfiguration
             Duration(c, "zone.settlement.leg-retry"),
             c.Range("zone.settlement.settled-window-jobs", 1, 100_000_000),
             c.Range("zone.persistence.snapshot-every-events", 1, int.MaxValue),
+            c.Range("zone.settlement.partitions", 1, 4_096),
             c.Range("zone.ledger.partitions", 1, 4_096));
         settings.Validate();
         return settings;

@@ -15,17 +15,19 @@ public sealed class LedgerRuntime : IAsyncDisposable
 {
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(60);
 
-    private LedgerRuntime(ZoneNode node, LedgerRegions regions, LedgerSettings ledger, PersistenceSettings persistence)
+    private LedgerRuntime(ZoneNode node, LedgerRegions regions, LedgerSettings ledger, SettlementSettings settlement, PersistenceSettings persistence)
     {
         Node = node;
         Regions = regions;
         Ledger = ledger;
+        Settlement = settlement;
         Persistence = persistence;
     }
 
     public ZoneNode Node { get; }
     public LedgerRegions Regions { get; }
     public LedgerSettings Ledger { get; }
+    public SettlementSettings Settlement { get; }
     public PersistenceSettings Persistence { get; }
 
     /// <summary>Starts a single node on a free port (these are one-process tools), then wakes every entity the journal knows.</summary>
@@ -36,7 +38,7 @@ public sealed class LedgerRuntime : IAsyncDisposable
         var node = await ZoneNode.StartAsync(single, logLevel, (builder, _) => builder.WithLedger(ledger, settlement, single.Cluster.NumberOfShards), cancellationToken);
         var regions = new LedgerRegions(node.Registry.Get<LedgerRegion>(), node.Registry.Get<SettlementRegion>());
         await LedgerRecovery.WakeAllAsync(node.System, regions, settings.Persistence);
-        return new LedgerRuntime(node, regions, ledger, settings.Persistence);
+        return new LedgerRuntime(node, regions, ledger, settlement, settings.Persistence);
     }
 
     public static string? SqlitePath(PersistenceSettings persistence) =>

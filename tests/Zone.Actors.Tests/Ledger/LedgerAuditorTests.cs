@@ -26,11 +26,11 @@ public sealed class LedgerAuditorTests
         ("ledger-0", Write(new LedgerEntry(new Mint("treasury", "g", Ten), Ten), new LedgerEntry(new Transfer("treasury", "t", "alice", Ten), Ten))),
         ("ledger-1", Write(new LedgerEntry(new Credit("alice", ClearingKeys.Transfer("treasury", "t"), Ten, ClearingKeys.Transfer("treasury", "t")), Ten),
             new LedgerEntry(new Reserve("alice", "job-1", Opg.FromWhole(4)), Opg.FromWhole(4)))),
-        ("settlement-prov", Batch("b1", Opg.FromWhole(4))),
+        ("settlement-0", new SettlementWritten([Batch("b1", Opg.FromWhole(4))], [])),
         ("ledger-1", Write(new LedgerEntry(new Capture("alice", "b1", "b1", ["job-1"]), Opg.FromWhole(4)))),
         ("ledger-2", Write(new LedgerEntry(new Credit("prov", "b1", Opg.FromWhole(3), "b1"), Opg.FromWhole(3)))),
         ("ledger-0", Write(new LedgerEntry(new Burn("treasury", "b1", Opg.FromWhole(1), "b1"), Opg.FromWhole(1)))),
-        ("settlement-prov", new BatchSettled("b1", [], Opg.FromWhole(4), Opg.FromWhole(3), Opg.FromWhole(1))),
+        ("settlement-0", new SettlementWritten([], [new BatchSettled("b1", [], Opg.FromWhole(4), Opg.FromWhole(3), Opg.FromWhole(1))])),
     ];
 
     private static AuditReport Audit(IEnumerable<(string Pid, object Event)> events)
@@ -81,8 +81,8 @@ public sealed class LedgerAuditorTests
     public void A_root_that_does_not_match_its_leaves_is_a_violation()
     {
         var events = Healthy();
-        var batch = (BatchSealed)events[2].Event;
-        events[2] = (events[2].Pid, batch with { MerkleRoot = SHA256.HashData([9]) });
+        var batch = ((SettlementWritten)events[2].Event).Sealed[0];
+        events[2] = (events[2].Pid, new SettlementWritten([batch with { MerkleRoot = SHA256.HashData([9]) }], []));
         Assert.Contains(Audit(events).Violations, v => v.Contains("Merkle root", StringComparison.Ordinal));
     }
 

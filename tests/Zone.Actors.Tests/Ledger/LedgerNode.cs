@@ -33,12 +33,13 @@ public sealed class LedgerNode : IAsyncDisposable
 
     public static SettlementSettings SettlementSettings { get; } = Zone.Actors.Settlement.SettlementSettings.Default with
     {
-        LedgerPartitions = 4, BatchMaxJobs = 20, BatchMaxWait = TimeSpan.FromMilliseconds(200), LegRetryInterval = TimeSpan.FromMilliseconds(300),
+        LedgerPartitions = 4, Partitions = 2, BatchMaxJobs = 20, BatchMaxWait = TimeSpan.FromMilliseconds(200), LegRetryInterval = TimeSpan.FromMilliseconds(300),
         SnapshotEveryEvents = 2,
     };
 
     /// <param name="legRoute">Given the system, where settlement sends legs; null for the ledger region.</param>
-    public static async Task<LedgerNode> StartAsync(PersistenceSettings persistence, Func<ActorSystem, Func<IActorRef>>? legRoute = null)
+    /// <param name="settlement">Settlement settings; null for <see cref="SettlementSettings"/>.</param>
+    public static async Task<LedgerNode> StartAsync(PersistenceSettings persistence, Func<ActorSystem, Func<IActorRef>>? legRoute = null, SettlementSettings? settlement = null)
     {
         var system = ActorSystem.Create("zone", ZoneHocon.Config(ZoneSettings.ForTests(persistence)));
         var up = new TaskCompletionSource();
@@ -46,7 +47,7 @@ public sealed class LedgerNode : IAsyncDisposable
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
         cluster.Join(cluster.SelfAddress);
         await up.Task.WaitAsync(Timeout);
-        var regions = LedgerSharding.Start(system, LedgerSettings, SettlementSettings, 100, legRoute?.Invoke(system));
+        var regions = LedgerSharding.Start(system, LedgerSettings, settlement ?? SettlementSettings, 100, legRoute?.Invoke(system));
         await LedgerRecovery.WakeAllAsync(system, regions, persistence);
         return new LedgerNode(system, regions, LedgerSettings);
     }
@@ -90,8 +91,7 @@ public sealed class LedgerNode : IAsyncDisposable
     public async Task<IReadOnlyDictionary<string, string>> SettleAsync(IReadOnlyList<SettlementJob> jobs, SettlementMode mode)
     {
         var inbox = Inbox.Create(System);
-        foreach (var group in jobs.GroupBy(j => j.ProviderId))
-            inbox.Send(Regions.Settlement, new AcceptJobs(group.Key, group.ToImmutableArray(), mode));
+        foreach (var message in SettlementPartitions.Route(jobs, mode, SettlementSettings.Partitions)) inbox.Send(Regions.Settlement, message);
         var settled = new Dictionary<string, string>();
         while (settled.Count < jobs.Count)
         {

@@ -66,10 +66,9 @@ public sealed class SettlementCrashTests
             var reserved = await node.SendAsync(all.Select(j => (ILedgerCommand)new Reserve(j.ConsumerId, j.JobId, j.Price)).ToArray());
             Assert.All(reserved, r => Assert.True(r.Accepted, r.Detail));
             var inbox = Inbox.Create(node.System);
-            foreach (var group in batchJobs.GroupBy(j => j.ProviderId))
-                inbox.Send(node.Regions.Settlement, new AcceptJobs(group.Key, group.ToImmutableArray(), SettlementMode.Batch));
-            inbox.Send(node.Regions.Settlement, new AcceptJobs("prov-a", individualJobs.Where(j => j.ProviderId == "prov-a").ToImmutableArray(), SettlementMode.Individual));
-            inbox.Send(node.Regions.Settlement, new AcceptJobs("prov-b", individualJobs.Where(j => j.ProviderId == "prov-b").ToImmutableArray(), SettlementMode.Individual));
+            var partitions = LedgerNode.SettlementSettings.Partitions;
+            foreach (var message in SettlementPartitions.Route(batchJobs, SettlementMode.Batch, partitions).Concat(SettlementPartitions.Route(individualJobs, SettlementMode.Individual, partitions)))
+                inbox.Send(node.Regions.Settlement, message);
             await AwaitAsync(async () => await gate.Ask<LegGate.Counts>(LegGate.Query.Instance, LedgerNode.Timeout) is { CreditsApplied: 1, CreditsDropped: > 0 });
         }
 

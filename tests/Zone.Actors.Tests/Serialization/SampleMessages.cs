@@ -17,7 +17,7 @@ internal sealed class SampleMessages(IReadOnlyList<Type> zoneMessageTypes)
     public object Build(Type type, int depth = 0)
     {
         var n = ++_counter;
-        if (depth > 6) throw new InvalidOperationException($"{type} nests too deeply to sample");
+        if (depth > 8) throw new InvalidOperationException($"{type} nests too deeply to sample");
         if (type == typeof(string)) return $"sample-{n}";
         if (type == typeof(long)) return 1_000_000_007L * n;
         if (type == typeof(ulong)) return 1_000_000_007UL * (ulong)n;

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
@@ -7,16 +8,18 @@ using Zone.Actors.Ledger;
 namespace Zone.Actors.Settlement;
 
 /// <summary>
-/// One provider's settlement. A batch is journaled (<see cref="BatchSealed"/>) before any leg is sent; then its
-/// captures go to the consumers' partitions, and once all are answered its credits go to the payees' partitions.
-/// Legs are idempotent (reference = batch id) and re-sent until acknowledged; on recovery every unsettled batch
-/// starts over from its captures, whose repeats return their first answers. Journal writes group-commit.
+/// The settlement of every provider hashed to one partition. A batch is journaled (in a <see cref="SettlementWritten"/>)
+/// before any leg is sent; then its captures go to the consumers' ledger partitions, and once all are answered its
+/// credits go to the payees' partitions. Legs are idempotent (reference = batch id) and re-sent until acknowledged; on
+/// recovery every unsettled batch starts over from its captures, whose repeats return their first answers.
+/// Group commit: everything sealed or settled while a write is in flight goes into the next single event, and the legs
+/// of all batches made durable by one write leave together, one message per ledger partition.
 /// </summary>
-public sealed class SettlementActor : ReceivePersistentActor, IWithTimers
+public sealed class SettlementPartitionActor : ReceivePersistentActor, IWithTimers
 {
-    private sealed record SealOpenBatch
+    private sealed record SealDueBatches
     {
-        public static readonly SealOpenBatch Instance = new();
+        public static readonly SealDueBatches Instance = new();
     }
 
     private sealed record RetryLegs
@@ -24,76 +27,127 @@ public sealed class SettlementActor : ReceivePersistentActor, IWithTimers
         public static readonly RetryLegs Instance = new();
     }
 
-    private sealed record WriteDurable(ImmutableArray<object> Events);
-
-    private readonly string _providerId;
+    private readonly string _partitionId;
     private readonly SettlementSettings _settings;
     private readonly Func<IActorRef> _ledgerRegion;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, SettlementState> _books = new(StringComparer.Ordinal);
+    // Provider → when its open batch got its first job (Stopwatch timestamp): the batch seals once it has waited BatchMaxWait.
+    private readonly Dictionary<string, long> _openSince = new(StringComparer.Ordinal);
+    // Which book holds each sealed, unsettled batch (a settle names only the batch).
+    private readonly Dictionary<string, SettlementState> _bookOfBatch = new(StringComparer.Ordinal);
     // Who waits for each job's answer: almost always one sender, so a second table holds only the rare extra ones.
     private readonly Dictionary<string, IActorRef> _waiters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<IActorRef>> _extraWaiters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BatchProgress> _progress = new(StringComparer.Ordinal);
-    private readonly List<object> _pending = [];
-    private SettlementState _state;
+    private readonly List<BatchSealed> _pendingSealed = [];
+    private readonly List<BatchSettled> _pendingSettled = [];
     private bool _writing;
 
-    public SettlementActor(string providerId, SettlementSettings settings, Func<IActorRef> ledgerRegion)
+    public SettlementPartitionActor(string partitionId, SettlementSettings settings, Func<IActorRef> ledgerRegion)
     {
-        _providerId = providerId;
+        _partitionId = partitionId;
         _settings = settings;
         _ledgerRegion = ledgerRegion;
-        _state = SettlementState.Empty(providerId);
-        Recover<SnapshotOffer>(offer => _state = SettlementState.FromSnapshot(_providerId, (SettlementSnapshot)offer.Snapshot, _settings.SettledWindowJobs));
-        Recover<BatchSealed>(sealedBatch => _state = _state.Apply(sealedBatch));
-        Recover<BatchSettled>(settled => _state = _state.Apply(settled, _settings.SettledWindowJobs));
-        Recover<RecoveryCompleted>(_ => StartBatches(_state.Unsettled.Values));
+        Recover<SnapshotOffer>(offer => Restore((SettlementPartitionSnapshot)offer.Snapshot));
+        Recover<SettlementWritten>(Apply);
+        Recover<RecoveryCompleted>(_ => StartBatches(_books.Values.SelectMany(b => b.Unsettled.Values).OrderBy(b => b.BatchId, StringComparer.Ordinal).ToList()));
         Command<AcceptJobs>(OnAccept);
-        Command<SealOpenBatch>(_ => SealOpen());
+        Command<SealOpenBatches>(_ => SealOpen(_ => true));
+        Command<SealDueBatches>(_ => SealOpen(since => Stopwatch.GetElapsedTime(since) >= _settings.BatchMaxWait));
         Command<LedgerReplies>(OnLegReplies);
         Command<RetryLegs>(_ => ResendLegs());
-        Command<WriteDurable>(OnDurable);
         Command<WakeSettlement>(_ => { });
         // Only the newest snapshot is ever loaded: older ones would grow the store without bound.
         Command<SaveSnapshotSuccess>(saved => DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1)));
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "old snapshots could not be deleted; they are harmless"));
-        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "settlement {0}: snapshot failed", _providerId));
+        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "settlement partition {0}: snapshot failed", _partitionId));
     }
 
-    public static Props Props(string providerId, SettlementSettings settings, Func<IActorRef> ledgerRegion) =>
-        Akka.Actor.Props.Create(() => new SettlementActor(providerId, settings, ledgerRegion));
+    public static Props Props(string partitionId, SettlementSettings settings, Func<IActorRef> ledgerRegion) =>
+        Akka.Actor.Props.Create(() => new SettlementPartitionActor(partitionId, settings, ledgerRegion));
 
-    public const string PersistencePrefix = "settlement-";
-
-    public override string PersistenceId => PersistencePrefix + _providerId;
+    public override string PersistenceId => SettlementPartitions.PersistenceIdOf(_partitionId);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
         base.OnPersistRejected(cause, @event, sequenceNr);
-        // The state already holds the rejected write's batches: stop, and let the next incarnation recover from the journal.
+        // The books already hold the rejected write's batches: stop, and let the next incarnation recover from the journal.
         Context.Stop(Self);
+    }
+
+    private SettlementState Book(string providerId)
+    {
+        if (!_books.TryGetValue(providerId, out var book)) _books[providerId] = book = SettlementState.Empty(providerId);
+        return book;
+    }
+
+    private void Restore(SettlementPartitionSnapshot snapshot)
+    {
+        foreach (var saved in snapshot.Books)
+        {
+            var book = SettlementState.FromSnapshot(saved);
+            _books[book.ProviderId] = book;
+            foreach (var batchId in book.Unsettled.Keys) _bookOfBatch[batchId] = book;
+        }
+    }
+
+    private void Apply(SettlementWritten written)
+    {
+        foreach (var batch in written.Sealed) Sealed(batch);
+        foreach (var settled in written.Settled) Settled(settled);
+    }
+
+    private void Sealed(BatchSealed batch)
+    {
+        var book = Book(batch.Jobs[0].ProviderId);
+        book.Apply(batch);
+        _bookOfBatch[batch.BatchId] = book;
+    }
+
+    private void Settled(BatchSettled settled)
+    {
+        if (_bookOfBatch.Remove(settled.BatchId, out var book)) book.Apply(settled, _settings.SettledWindowJobs);
+        else throw new InvalidOperationException($"settlement partition {_partitionId}: batch '{settled.BatchId}' settled but was never sealed");
     }
 
     private void OnAccept(AcceptJobs message)
     {
         foreach (var job in message.Jobs)
         {
-            var (state, decision, sealedBatch) = SettlementDecider.Accept(_state, job, message.Mode, _settings);
-            _state = state;
+            if (job.ProviderId is null || SettlementPartitions.EntityIdOf(job.ProviderId, _settings.Partitions) != _partitionId)
+            {
+                Sender.Tell(new JobRejected(job.JobId, $"provider '{job.ProviderId}' does not belong to settlement partition {_partitionId}"));
+                continue;
+            }
+            var book = Book(job.ProviderId);
+            var (_, decision, sealedBatch) = SettlementDecider.Accept(book, job, message.Mode, _settings);
             switch (decision.Outcome)
             {
                 case AcceptOutcome.Accepted or AcceptOutcome.Pending: Wait(job.JobId, Sender); break;
                 case AcceptOutcome.Settled: Sender.Tell(new JobsSettled(decision.BatchId, [job.JobId], [])); break;
                 default: Sender.Tell(new JobRejected(job.JobId, decision.Reason)); break;
             }
-            if (sealedBatch is not null) _pending.Add(sealedBatch);
+            if (sealedBatch is not null) Seal(sealedBatch);
+            if (book.Open.Count == 0) _openSince.Remove(job.ProviderId);
+            else _openSince.TryAdd(job.ProviderId, Stopwatch.GetTimestamp());
         }
-        if (_state.Open.Count == 0) Timers.Cancel(SealOpenBatch.Instance);
-        else if (!Timers.IsTimerActive(SealOpenBatch.Instance)) Timers.StartSingleTimer(SealOpenBatch.Instance, SealOpenBatch.Instance, _settings.BatchMaxWait);
+        if (_openSince.Count > 0 && !Timers.IsTimerActive(SealDueBatches.Instance))
+            Timers.StartPeriodicTimer(SealDueBatches.Instance, SealDueBatches.Instance, SealCheckInterval(_settings.BatchMaxWait));
         TryWrite();
+    }
+
+    /// <summary>Open batches are checked a tenth of the wait apart (10 ms to 1 s): a batch seals at most that late.</summary>
+    private static TimeSpan SealCheckInterval(TimeSpan wait) =>
+        TimeSpan.FromTicks(Math.Clamp(wait.Ticks / 10, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromSeconds(1).Ticks));
+
+    private void Seal(BatchSealed batch)
+    {
+        _bookOfBatch[batch.BatchId] = Book(batch.Jobs[0].ProviderId);
+        _pendingSealed.Add(batch);
     }
 
     private void Wait(string jobId, IActorRef sender)
@@ -108,36 +162,45 @@ public sealed class SettlementActor : ReceivePersistentActor, IWithTimers
         if (!list.Contains(sender)) list.Add(sender);
     }
 
-    private void SealOpen()
+    private void SealOpen(Func<long, bool> due)
     {
-        var (state, sealedBatch) = SettlementDecider.SealOpen(_state);
-        _state = state;
-        if (sealedBatch is not null) _pending.Add(sealedBatch);
+        foreach (var (providerId, since) in _openSince.Where(p => due(p.Value)).ToList())
+        {
+            _openSince.Remove(providerId);
+            if (SettlementDecider.SealOpen(_books[providerId]).Sealed is { } sealedBatch) Seal(sealedBatch);
+        }
+        if (_openSince.Count == 0) Timers.Cancel(SealDueBatches.Instance);
         TryWrite();
     }
 
     /// <summary>Group commit: everything decided while the last write was in flight goes into the next one.</summary>
     private void TryWrite()
     {
-        if (_writing || _pending.Count == 0) return;
+        if (_writing || (_pendingSealed.Count == 0 && _pendingSettled.Count == 0)) return;
         _writing = true;
-        var events = _pending.ToImmutableArray();
-        _pending.Clear();
-        PersistAllAsync(events, _ => { });
-        DeferAsync(new WriteDurable(events), OnDurable);
+        var written = new SettlementWritten([.. _pendingSealed], [.. _pendingSettled]);
+        _pendingSealed.Clear();
+        _pendingSettled.Clear();
+        PersistAsync(written, OnDurable);
     }
 
-    private void OnDurable(WriteDurable written)
+    private void OnDurable(SettlementWritten written)
     {
         _writing = false;
-        StartBatches(written.Events.OfType<BatchSealed>());
-        foreach (var settled in written.Events.OfType<BatchSettled>()) Finish(settled);
-        if (LastSequenceNr / _settings.SnapshotEveryEvents != (LastSequenceNr - written.Events.Length) / _settings.SnapshotEveryEvents)
-            SaveSnapshot(_state.ToSnapshot(_pending.OfType<BatchSealed>().Select(b => b.BatchId).ToHashSet(StringComparer.Ordinal)));
+        StartBatches(written.Sealed);
+        foreach (var settled in written.Settled) Finish(settled);
+        if (LastSequenceNr % _settings.SnapshotEveryEvents == 0) SaveSnapshot(ToSnapshot());
         TryWrite();
     }
 
-    private void StartBatches(IEnumerable<BatchSealed> batches)
+    /// <summary>The books without the batches still waiting for their write (sealed in memory, not yet durable).</summary>
+    private SettlementPartitionSnapshot ToSnapshot()
+    {
+        var notDurable = _pendingSealed.Select(b => b.BatchId).ToHashSet(StringComparer.Ordinal);
+        return new SettlementPartitionSnapshot([.. _books.Values.OrderBy(b => b.ProviderId, StringComparer.Ordinal).Select(b => b.ToSnapshot(notDurable))]);
+    }
+
+    private void StartBatches(IReadOnlyCollection<BatchSealed> batches)
     {
         var legs = new List<ILedgerCommand>();
         foreach (var batch in batches)
@@ -161,7 +224,7 @@ public sealed class SettlementActor : ReceivePersistentActor, IWithTimers
             if (reply is { Accepted: false, Rejection: LedgerRejectionReason.Overloaded }) continue;
             if (!reply.Accepted && reply.Kind != LedgerCommandKind.Capture)
             {
-                _log.Error("settlement {0}: leg {1} {2} of batch {3} refused ({4}: {5}); retrying", _providerId, reply.Kind, reply.AccountId, reply.Reference, reply.Rejection, reply.Detail);
+                _log.Error("settlement partition {0}: leg {1} {2} of batch {3} refused ({4}: {5}); retrying", _partitionId, reply.Kind, reply.AccountId, reply.Reference, reply.Rejection, reply.Detail);
                 continue;
             }
             if (progress.Acknowledge(reply, _settings) is { } credits)
@@ -169,7 +232,7 @@ public sealed class SettlementActor : ReceivePersistentActor, IWithTimers
                 next.AddRange(credits);
                 progress.MarkSent();
             }
-            if (progress.Done) _pending.Add(progress.Settled());
+            if (progress.Done) _pendingSettled.Add(progress.Settled());
         }
         Send(next);
         TryWrite();
@@ -186,7 +249,7 @@ public sealed class SettlementActor : ReceivePersistentActor, IWithTimers
 
     private void Finish(BatchSettled settled)
     {
-        _state = _state.Apply(settled, _settings.SettledWindowJobs);
+        Settled(settled);
         if (!_progress.Remove(settled.BatchId, out var progress)) return;
         var failed = settled.FailedJobIds.IsEmpty ? null : settled.FailedJobIds.ToHashSet(StringComparer.Ordinal);
         var answers = new Dictionary<IActorRef, List<string>>();
@@ -228,9 +291,9 @@ public sealed class SettlementActor : ReceivePersistentActor, IWithTimers
 
         public BatchSealed Batch => batch;
 
-        public void MarkSent() => _lastSentTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+        public void MarkSent() => _lastSentTimestamp = Stopwatch.GetTimestamp();
 
-        public bool SentLongerAgoThan(TimeSpan interval) => System.Diagnostics.Stopwatch.GetElapsedTime(_lastSentTimestamp) >= interval;
+        public bool SentLongerAgoThan(TimeSpan interval) => Stopwatch.GetElapsedTime(_lastSentTimestamp) >= interval;
 
         public bool Done => _plan is not null && _credits!.Count == 0;
 

@@ -1,0 +1,48 @@
+using System.Security.Cryptography;
+using Akka.Actor;
+using Zone.Actors.Hosting;
+using Zone.Actors.Ledger;
+using Zone.Actors.Money;
+using Zone.Actors.Settlement;
+
+namespace Zone.Actors.Tests.Ledger;
+
+/// <summary>Settlement partitions as senders use them: routing by provider, and sealing open batches on demand.</summary>
+public sealed class SettlementPartitionActorTests
+{
+    private static SettlementJob Job(string id, string provider) =>
+        new(id, "alice", provider, "verifier", Opg.FromWhole(1), SHA256.HashData([1]), SHA256.HashData([2]));
+
+    [Fact]
+    public async Task A_job_sent_to_a_partition_its_provider_does_not_hash_to_is_rejected_with_the_reason()
+    {
+        await using var node = await LedgerNode.StartAsync(PersistenceSettings.InMemory);
+        var partitions = LedgerNode.SettlementSettings.Partitions;
+        var provider = Enumerable.Range(0, 100).Select(i => $"prov-{i}").First(p => SettlementPartitions.EntityIdOf(p, partitions) != "0");
+        var inbox = Inbox.Create(node.System);
+        inbox.Send(node.Regions.Settlement, new AcceptJobs("0", [Job("job-1", provider)], SettlementMode.Batch));
+
+        var rejected = Assert.IsType<JobRejected>(await inbox.ReceiveAsync(LedgerNode.Timeout));
+        Assert.Equal("job-1", rejected.JobId);
+        Assert.Contains($"provider '{provider}' does not belong to settlement partition 0", rejected.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SealOpenBatches_settles_a_partial_batch_without_waiting_for_its_size_or_wait()
+    {
+        // A wait far longer than the test's timeout: only SealOpenBatches can settle this one-job batch in time.
+        var settings = LedgerNode.SettlementSettings with { BatchMaxWait = TimeSpan.FromHours(1) };
+        await using var node = await LedgerNode.StartAsync(PersistenceSettings.InMemory, settlement: settings);
+        await node.GenesisAsync(["alice"], Opg.FromWhole(10));
+        var job = Job("job-1", "prov");
+        Assert.True((await node.SendAsync(new Reserve("alice", job.JobId, job.Price)))[0].Accepted);
+        var partition = SettlementPartitions.EntityIdOf("prov", settings.Partitions);
+        var inbox = Inbox.Create(node.System);
+        Assert.True(settings.BatchMaxJobs > 1);
+        inbox.Send(node.Regions.Settlement, new AcceptJobs(partition, [job], SettlementMode.Batch));
+        inbox.Send(node.Regions.Settlement, new SealOpenBatches(partition));
+
+        var settled = Assert.IsType<JobsSettled>(await inbox.ReceiveAsync(LedgerNode.Timeout));
+        Assert.Equal(["job-1"], settled.JobIds.ToArray());
+    }
+}
