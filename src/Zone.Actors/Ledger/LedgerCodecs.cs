@@ -38,13 +38,14 @@ public sealed class LedgerCodecs : ICodecModule
         r.Add<OutboxCredit>("ledger.outbox-credit.v1", WriteOutbox, ReadOutbox);
         r.Add<ReservationSnapshot>("ledger.reservation-snapshot.v1", WriteReservation, ReadReservation);
         r.Add<AccountSnapshot>("ledger.account-snapshot.v1", WriteAccount, ReadAccount);
-        r.Add<LedgerPartitionSnapshot>("ledger.partition-snapshot.v1",
+        r.Add<DedupRecord>("ledger.dedup-record.v1", WriteDedup, ReadDedup);
+        r.Add<LedgerPartitionSnapshot>("ledger.partition-snapshot.v2",
             (w, m) =>
             {
-                w.WriteList(m.Accounts, WriteAccount); w.WriteList(m.DedupWindow, WriteEntry); w.WriteInt(m.PreviousGenerationEntries); w.WriteList(m.Outbox, WriteOutbox);
+                w.WriteList(m.Accounts, WriteAccount); w.WriteList(m.DedupWindow, WriteDedup); w.WriteList(m.Outbox, WriteOutbox);
                 w.WriteOpg(m.Minted); w.WriteOpg(m.Burned);
             },
-            rd => new LedgerPartitionSnapshot(rd.ReadList(ReadAccount), rd.ReadList(ReadEntry), rd.ReadInt(), rd.ReadList(ReadOutbox), rd.ReadOpg(), rd.ReadOpg()));
+            rd => new LedgerPartitionSnapshot(rd.ReadList(ReadAccount), rd.ReadList(ReadDedup), rd.ReadList(ReadOutbox), rd.ReadOpg(), rd.ReadOpg()));
         r.Add<PartitionBalances>("ledger.partition-balances.v1",
             (w, m) => { w.WriteString(m.PartitionId); w.WriteList(m.Accounts, WriteAccount); w.WriteOpg(m.InFlight); w.WriteOpg(m.Minted); w.WriteOpg(m.Burned); },
             rd => new PartitionBalances(rd.ReadString(), rd.ReadList(ReadAccount), rd.ReadOpg(), rd.ReadOpg(), rd.ReadOpg()));
@@ -114,6 +115,13 @@ public sealed class LedgerCodecs : ICodecModule
     private static void WriteOutbox(ZoneWriter w, OutboxCredit m) { w.WriteString(m.ClearingKey); w.WriteString(m.ToAccountId); w.WriteOpg(m.Amount); }
 
     private static OutboxCredit ReadOutbox(ZoneReader r) => new(r.ReadString(), r.ReadString(), r.ReadOpg());
+
+    private static void WriteDedup(ZoneWriter w, DedupRecord m)
+    {
+        w.WriteByte((byte)m.Kind); w.WriteString(m.AccountId); w.WriteString(m.Reference); w.WriteOpg(m.Amount); w.WriteVarULong(m.Content);
+    }
+
+    private static DedupRecord ReadDedup(ZoneReader r) => new((LedgerCommandKind)r.ReadByte(), r.ReadString(), r.ReadString(), r.ReadOpg(), r.ReadVarULong());
 
     private static void WriteReservation(ZoneWriter w, ReservationSnapshot m) { w.WriteString(m.Reference); w.WriteOpg(m.Amount); }
 

@@ -14,14 +14,14 @@ public readonly record struct LedgerDecision(LedgerEntry? Entry, LedgerReply Rep
 public static class LedgerDecider
 {
     public static LedgerDecision Decide(LedgerState state, ILedgerCommand command, LedgerRules rules) =>
-        Decide(state.ToBuilder(), command, rules);
+        Decide(state.ToBuilder(rules.DedupWindowEntries), command, rules);
 
     public static LedgerDecision Decide(LedgerState.Builder state, ILedgerCommand command, LedgerRules rules)
     {
         if (string.IsNullOrEmpty(command.AccountId) || string.IsNullOrEmpty(command.Reference))
             return Reject(command, InvalidCommand, "account and reference are required");
-        if (state.TryRemembered(DedupKey.Of(command), out var first))
-            return first.Command.Equals(command)
+        if (state.TryRemembered(command, out var first))
+            return first.Content == LedgerCommandContent.Fingerprint(command)
                 ? new LedgerDecision(null, LedgerReply.Accept(command, first.Amount, duplicate: true))
                 : Reject(command, Conflict, $"reference '{command.Reference}' was used for different content");
         try
@@ -212,7 +212,7 @@ public static class LedgerDecider
             case Slash c: ApplySlash(s, c, amount, rules); break;
             default: throw new InvalidOperationException($"unknown ledger command {entry.Command.GetType().Name}");
         }
-        s.Remember(entry, rules.DedupWindowEntries);
+        s.Remember(entry);
     }
 
     private static void ApplySlash(LedgerState.Builder s, Slash c, Opg taken, LedgerRules rules)

@@ -28,7 +28,7 @@ public sealed record AccountSnapshot(string AccountId, Opg Available, Opg Staked
 
 /// <summary>A partition's whole state. The dedup window's first <see cref="PreviousGenerationEntries"/> entries are its older generation.</summary>
 public sealed record LedgerPartitionSnapshot(
-    ImmutableArray<AccountSnapshot> Accounts, ImmutableArray<LedgerEntry> DedupWindow, int PreviousGenerationEntries, ImmutableArray<OutboxCredit> Outbox, Opg Minted, Opg Burned) : IZoneMessage;
+    ImmutableArray<AccountSnapshot> Accounts, ImmutableArray<DedupRecord> DedupWindow, ImmutableArray<OutboxCredit> Outbox, Opg Minted, Opg Burned) : IZoneMessage;
 
 /// <summary>Balances of one partition as a live node sees them.</summary>
 public sealed record PartitionBalances(string PartitionId, ImmutableArray<AccountSnapshot> Accounts, Opg InFlight, Opg Minted, Opg Burned) : IZoneMessage;

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using Zone.Actors.Money;
 
 namespace Zone.Actors.Ledger;
 
@@ -27,7 +28,7 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
     private readonly Queue<(LedgerCommands Message, IActorRef Sender)> _queue = new();
     private readonly HashSet<string> _acknowledgedCredits = new(StringComparer.Ordinal);
     private readonly List<IActorRef> _balanceAskers = [];
-    private LedgerState.Builder _state = new();
+    private LedgerState.Builder _state;
     private bool _resendAfterWrite;
     private int _queuedCommands;
     private bool _writing;
@@ -37,7 +38,8 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
         _partitionId = partitionId;
         _settings = settings;
         _ledgerRegion = ledgerRegion;
-        Recover<SnapshotOffer>(offer => _state = LedgerState.Builder.FromSnapshot((LedgerPartitionSnapshot)offer.Snapshot));
+        _state = new LedgerState.Builder(settings.Rules.DedupWindowEntries);
+        Recover<SnapshotOffer>(offer => _state = LedgerState.Builder.FromSnapshot((LedgerPartitionSnapshot)offer.Snapshot, _settings.Rules.DedupWindowEntries));
         Recover<LedgerEntriesWritten>(written =>
         {
             _state.Apply(written, _settings.Rules);
@@ -215,7 +217,6 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
 
     private PartitionBalances Balances()
     {
-        var state = _state.ToImmutable();
-        return new(_partitionId, state.ToSnapshot().Accounts, state.InFlight, state.Minted, state.Burned);
+        return new(_partitionId, _state.AccountSnapshots(), Opg.Sum(_state.Outbox.Values.Select(o => o.Amount)), _state.Minted, _state.Burned);
     }
 }

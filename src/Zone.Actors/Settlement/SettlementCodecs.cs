@@ -18,7 +18,7 @@ public sealed class SettlementCodecs : ICodecModule
         r.Add<WakeSettlement>("settlement.wake.v1", (w, m) => w.WriteString(m.EntityId), rd => new WakeSettlement(rd.ReadString()));
         r.Add<BatchSealed>("settlement.batch-sealed.v1", WriteSealed, ReadSealed);
         r.Add<BatchSettled>("settlement.batch-settled.v1", WriteSettled, ReadSettled);
-        r.Add<SettledJob>("settlement.settled-job.v1", WriteSettledJob, ReadSettledJob);
+        r.Add<SettledJob>("settlement.settled-job.v2", WriteSettledJob, ReadSettledJob);
         r.Add<SealOpenBatches>("settlement.seal-open-batches.v1", (w, m) => w.WriteString(m.EntityId), rd => new SealOpenBatches(rd.ReadString()));
         r.Add<SettlementWritten>("settlement.written.v1",
             (w, m) => { w.WriteList(m.Sealed, WriteSealed); w.WriteList(m.Settled, WriteSettled); },
@@ -53,14 +53,14 @@ public sealed class SettlementCodecs : ICodecModule
 
     private static void WriteBook(ZoneWriter w, SettlementSnapshot m)
     {
-        w.WriteString(m.ProviderId); w.WriteVarLong(m.NextSequence); w.WriteList(m.Unsettled, WriteSealed); w.WriteList(m.SettledWindow, WriteSettledJob); w.WriteInt(m.PreviousGenerationJobs);
+        w.WriteString(m.ProviderId); w.WriteVarLong(m.NextSequence); w.WriteList(m.Unsettled, WriteSealed); w.WriteList(m.SettledWindow, WriteSettledJob);
     }
 
-    private static SettlementSnapshot ReadBook(ZoneReader r) => new(r.ReadString(), r.ReadVarLong(), r.ReadList(ReadSealed), r.ReadList(ReadSettledJob), r.ReadInt());
+    private static SettlementSnapshot ReadBook(ZoneReader r) => new(r.ReadString(), r.ReadVarLong(), r.ReadList(ReadSealed), r.ReadList(ReadSettledJob));
 
-    private static void WriteSettledJob(ZoneWriter w, SettledJob m) { w.WriteString(m.JobId); w.WriteString(m.BatchId); }
+    private static void WriteSettledJob(ZoneWriter w, SettledJob m) { w.WriteString(m.JobId); w.WriteVarLong(m.BatchSequence); }
 
-    private static SettledJob ReadSettledJob(ZoneReader r) => new(r.ReadString(), r.ReadString());
+    private static SettledJob ReadSettledJob(ZoneReader r) => new(r.ReadString(), r.ReadVarLong());
 
     private static void WriteStrings(ZoneWriter w, System.Collections.Immutable.ImmutableArray<string> items) => w.WriteList(items, (x, s) => x.WriteString(s));
 

@@ -55,8 +55,10 @@ public static class SettlementDecider
         return (state.Apply(sealedBatch), sealedBatch);
     }
 
+    public static string BatchIdOf(string providerId, long sequence) => $"{providerId}#{sequence}";
+
     public static BatchSealed Seal(SettlementState state, ImmutableArray<SettlementJob> jobs, SettlementMode mode) =>
-        new($"{state.ProviderId}#{state.NextSequence}", state.NextSequence, mode, jobs, MerkleTree.Root(jobs.Select(j => j.Leaf()).ToList()));
+        new(BatchIdOf(state.ProviderId, state.NextSequence), state.NextSequence, mode, jobs, MerkleTree.Root(jobs.Select(j => j.Leaf()).ToList()));
 
     /// <summary>One capture per consumer account: money moves once per account per batch.</summary>
     public static ImmutableArray<ILedgerCommand> CaptureLegs(BatchSealed batch)

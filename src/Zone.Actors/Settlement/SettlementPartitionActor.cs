@@ -89,7 +89,7 @@ public sealed class SettlementPartitionActor : ReceivePersistentActor, IWithTime
     {
         foreach (var saved in snapshot.Books)
         {
-            var book = SettlementState.FromSnapshot(saved);
+            var book = SettlementState.FromSnapshot(saved, _settings.SettledWindowJobs);
             _books[book.ProviderId] = book;
             foreach (var batchId in book.Unsettled.Keys) _bookOfBatch[batchId] = book;
         }
@@ -285,7 +285,8 @@ public sealed class SettlementPartitionActor : ReceivePersistentActor, IWithTime
         private readonly Dictionary<string, ILedgerCommand> _captures =
             SettlementDecider.CaptureLegs(batch).ToDictionary(c => c.AccountId, StringComparer.Ordinal);
         private readonly HashSet<string> _failedConsumers = new(StringComparer.Ordinal);
-        private Dictionary<DedupKey, ILedgerCommand>? _credits;
+        // Credit and burn legs by (kind, account): a batch pays each account once, under the batch id as reference.
+        private Dictionary<(LedgerCommandKind, string), ILedgerCommand>? _credits;
         private CreditPlan? _plan;
         private long _lastSentTimestamp;
 
@@ -308,10 +309,10 @@ public sealed class SettlementPartitionActor : ReceivePersistentActor, IWithTime
                 if (!reply.Accepted) _failedConsumers.Add(reply.AccountId);
                 if (_captures.Count > 0) return null;
                 _plan = SettlementDecider.CreditLegs(batch, _failedConsumers, settings.Fees, settings.TreasuryAccountId);
-                _credits = _plan.Legs.ToDictionary(DedupKey.Of);
+                _credits = _plan.Legs.ToDictionary(l => (l.Kind, l.AccountId));
                 return _plan.Legs;
             }
-            _credits?.Remove(new DedupKey(reply.Kind, reply.AccountId, reply.Reference));
+            _credits?.Remove((reply.Kind, reply.AccountId));
             return null;
         }
 

@@ -1,3 +1,5 @@
+using Zone.Actors.Idempotency;
+
 namespace Zone.Actors.Settlement;
 
 /// <summary>
@@ -13,8 +15,8 @@ public sealed class SettlementState
     private readonly Dictionary<string, SettlementJob> _openById = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BatchSealed> _unsettled = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (BatchSealed Batch, int Index)> _unsettledJobs = new(StringComparer.Ordinal);
-    private Dictionary<string, string> _settled = new(StringComparer.Ordinal);
-    private Dictionary<string, string> _settledPrevious = new(StringComparer.Ordinal);
+    // Recently settled job id → its batch's sequence; made with the window's bound on the first settle.
+    private ReferenceWindow<long>? _settled;
 
     private SettlementState(string providerId) => ProviderId = providerId;
 
@@ -38,9 +40,9 @@ public sealed class SettlementState
     public (BatchSealed Batch, SettlementJob Job)? FindUnsettled(string jobId) =>
         _unsettledJobs.TryGetValue(jobId, out var at) ? (at.Batch, at.Batch.Jobs[at.Index]) : null;
 
-    /// <summary>The batch a recently settled job was paid in; the window holds two generations of at most half its bound each.</summary>
+    /// <summary>The batch a recently settled job was paid in (the window forgets the oldest beyond its bound).</summary>
     public string? SettledBatchOf(string jobId) =>
-        _settled.TryGetValue(jobId, out var batchId) || _settledPrevious.TryGetValue(jobId, out batchId) ? batchId : null;
+        _settled is not null && _settled.TryGet(0, "", jobId, out var sequence) ? SettlementDecider.BatchIdOf(ProviderId, sequence) : null;
 
     internal void AddOpen(SettlementJob job)
     {
@@ -80,33 +82,25 @@ public sealed class SettlementState
         foreach (var job in batch.Jobs)
         {
             _unsettledJobs.Remove(job.JobId);
-            RememberSettled(job.JobId, batch.BatchId, settledWindowJobs);
+            RememberSettled(job.JobId, batch.Sequence, settledWindowJobs);
         }
         return this;
     }
 
-    private void RememberSettled(string jobId, string batchId, int capacity)
-    {
-        _settled[jobId] = batchId;
-        if (_settled.Count < Math.Max(1, capacity / 2)) return;
-        // The current generation becomes the previous one; the old previous one is dropped whole (its table reused).
-        (_settledPrevious, _settled) = (_settled, _settledPrevious);
-        _settled.Clear();
-    }
+    private void RememberSettled(string jobId, long batchSequence, int capacity) =>
+        (_settled ??= new ReferenceWindow<long>(capacity)).TryAdd(0, "", jobId, batchSequence);
 
     /// <summary>The book as a snapshot, without the batches in <paramref name="notDurable"/> (sealed, their write still in flight).</summary>
     public SettlementSnapshot ToSnapshot(IReadOnlySet<string>? notDurable = null) =>
         new(ProviderId, NextSequence, [.. _unsettled.Values.Where(b => notDurable is null || !notDurable.Contains(b.BatchId)).OrderBy(b => b.Sequence)],
-            [.. _settledPrevious.Concat(_settled).Select(p => new SettledJob(p.Key, p.Value))], _settledPrevious.Count);
+            [.. (_settled?.Entries() ?? []).Select(e => new SettledJob(e.Reference, e.Value))]);
 
-    public static SettlementState FromSnapshot(SettlementSnapshot snapshot)
+    public static SettlementState FromSnapshot(SettlementSnapshot snapshot, int settledWindowJobs)
     {
         var state = Empty(snapshot.ProviderId);
         state.NextSequence = snapshot.NextSequence;
         foreach (var batch in snapshot.Unsettled) state.Apply(batch);
-        var i = 0;
-        foreach (var job in snapshot.SettledWindow)
-            (i++ < snapshot.PreviousGenerationJobs ? state._settledPrevious : state._settled)[job.JobId] = job.BatchId;
+        foreach (var job in snapshot.SettledWindow) state.RememberSettled(job.JobId, job.BatchSequence, settledWindowJobs);
         return state;
     }
 }

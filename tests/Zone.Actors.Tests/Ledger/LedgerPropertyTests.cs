@@ -21,7 +21,7 @@ public sealed class LedgerPropertyTests
         public LedgerState State = LedgerState.Empty;
         public readonly List<ILedgerCommand> History = [];
         public readonly List<LedgerEntriesWritten> Journal = [];
-        public readonly Dictionary<DedupKey, ILedgerCommand> Accepted = [];
+        public readonly Dictionary<(LedgerCommandKind, string, string), ILedgerCommand> Accepted = [];
         public bool RepeatsChangedNothing = true;
         public readonly Dictionary<string, Opg> Clearing = new(StringComparer.Ordinal);
         public long Time;
@@ -45,13 +45,13 @@ public sealed class LedgerPropertyTests
     private static void Step(Run run, ILedgerCommand command)
     {
         var decision = LedgerDecider.Decide(run.State, command, Rules);
-        if (run.Accepted.TryGetValue(DedupKey.Of(command), out var first) && first.Equals(command))
+        if (run.Accepted.TryGetValue((command.Kind, command.AccountId, command.Reference), out var first) && first.Equals(command))
             run.RepeatsChangedNothing &= decision.Entry is null && decision.Reply.Duplicate;
         if (decision.Entry is { } entry)
         {
             run.State = run.State.Apply(entry, Rules);
             run.Journal.Add(new LedgerEntriesWritten([entry], []));
-            run.Accepted[DedupKey.Of(command)] = command;
+            run.Accepted[(command.Kind, command.AccountId, command.Reference)] = command;
             Track(run, entry);
         }
         run.History.Add(command);

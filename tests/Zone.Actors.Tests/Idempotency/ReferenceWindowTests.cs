@@ -1,0 +1,60 @@
+using Zone.Actors.Idempotency;
+
+namespace Zone.Actors.Tests.Idempotency;
+
+/// <summary>The window the ledger and settlement answer repeats from: exact keys, first answer kept, bounded, restorable.</summary>
+public sealed class ReferenceWindowTests
+{
+    [Fact]
+    public void The_first_answer_stays_and_keys_are_exact()
+    {
+        var window = new ReferenceWindow<long>(100);
+        Assert.True(window.TryAdd(1, "ab", "c", 10));
+        Assert.False(window.TryAdd(1, "ab", "c", 11));
+        Assert.True(window.TryAdd(1, "a", "bc", 20));
+        Assert.True(window.TryAdd(2, "ab", "c", 30));
+
+        Assert.True(window.TryGet(1, "ab", "c", out var first));
+        Assert.Equal(10, first);
+        Assert.True(window.TryGet(1, "a", "bc", out var shifted));
+        Assert.Equal(20, shifted);
+        Assert.True(window.TryGet(2, "ab", "c", out var otherKind));
+        Assert.Equal(30, otherKind);
+        Assert.False(window.TryGet(1, "ab", "C", out _));
+        Assert.Equal(3, window.Count);
+    }
+
+    [Fact]
+    public void It_forgets_the_oldest_generation_and_never_holds_more_than_its_bound()
+    {
+        var window = new ReferenceWindow<int>(1_000);
+        for (var i = 0; i < 10_000; i++)
+        {
+            window.TryAdd(0, "", $"job-{i}", i);
+            Assert.InRange(window.Count, 1, 1_000);
+        }
+        Assert.True(window.TryGet(0, "", "job-9999", out var newest));
+        Assert.Equal(9_999, newest);
+        Assert.True(window.TryGet(0, "", "job-9500", out _));
+        Assert.False(window.TryGet(0, "", "job-0", out _));
+        Assert.False(window.TryGet(0, "", "job-8000", out _));
+    }
+
+    [Fact]
+    public void Adding_its_entries_in_order_rebuilds_the_same_window()
+    {
+        var window = new ReferenceWindow<long>(64);
+        for (var i = 0; i < 150; i++) window.TryAdd((byte)(i % 3), $"account-{i % 7}", $"ref-{i}", i * 7);
+        var restored = new ReferenceWindow<long>(64);
+        foreach (var (kind, scope, reference, value) in window.Entries()) restored.TryAdd(kind, scope, reference, value);
+
+        Assert.Equal(window.Entries(), restored.Entries());
+        // The same oldest-first forgetting continues after the restore.
+        for (var i = 150; i < 190; i++)
+        {
+            window.TryAdd(0, "x", $"more-{i}", i);
+            restored.TryAdd(0, "x", $"more-{i}", i);
+        }
+        Assert.Equal(window.Entries(), restored.Entries());
+    }
+}
