@@ -122,7 +122,12 @@ public sealed class SettlementWorkload : ReceiveActor
             if (reply.Accepted) accepted.Add(started.Job);
             else Drop(reply.Reference, ref _rejected);
         }
-        foreach (var message in SettlementPartitions.Route(accepted, SettlementMode.ZoneDefault, _shape.SettlementPartitions)) _settlement.Tell(message);
+        foreach (var message in SettlementPartitions.Route(accepted, SettlementMode.ZoneDefault, _shape.SettlementPartitions))
+        {
+            _settlement.Tell(message);
+            // Draining: nothing will fill these batches any more, so seal them now rather than after their wait.
+            if (_draining) _settlement.Tell(new SealOpenBatches(message.EntityId));
+        }
         Refill();
     }
 
