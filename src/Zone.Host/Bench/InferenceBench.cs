@@ -27,6 +27,7 @@ public sealed class InferenceBench : IBenchSuite
     private const int GeneratedTokensPerJob = 16;
     private const int PromptCharacters = 32;
     private const int BulkRequesters = 8;
+    private const int MinBatchesPerRound = 6;
 
     public string Name => "inference";
     public string Description => "raw TorchSharp batched forward vs the InferenceWorker under closed-loop load; added latency at batch 1";
@@ -61,15 +62,20 @@ public sealed class InferenceBench : IBenchSuite
             await rawThread.Run(() => raw.Throughput(batchSize, context.Warmup));
             await served.Throughput(bulk, context.Warmup);
             await served.Throughput(single, context.Warmup / 2);
+            // A round must hold several of the worker's batches, or the start and the drain of the jobs in flight
+            // decide it: a language-model batch of 16-token jobs takes 0.4-0.8 s here.
+            var throughputRound = TimeSpan.FromTicks(Math.Max(round.Ticks,
+                (long)(MinBatchesPerRound * served.LastMeanComputeMicros[bulk] * TimeSpan.TicksPerMicrosecond)));
             var rawRounds = new List<double>();
             var servedRounds = new List<double>();
             var singleRounds = new List<double>();
-            context.Progress($"{id}: {Rounds} alternating rounds of raw forward (batch {batchSize}), worker ({bulk}) and worker ({single})");
+            context.Progress($"{id}: {Rounds} alternating rounds of {throughputRound.TotalSeconds:0.0} s: raw forward (batch {batchSize}), " +
+                $"worker ({bulk}) and worker ({single})");
             for (var i = 0; i < Rounds; i++)
             {
-                rawRounds.Add(await rawThread.Run(() => raw.Throughput(batchSize, round)));
-                servedRounds.Add(await served.Throughput(bulk, round));
-                singleRounds.Add(await served.Throughput(single, round));
+                rawRounds.Add(await rawThread.Run(() => raw.Throughput(batchSize, throughputRound)));
+                servedRounds.Add(await served.Throughput(bulk, throughputRound));
+                singleRounds.Add(await served.Throughput(single, throughputRound));
             }
             report.Add($"{id} raw forward throughput", rawRounds.Max(), $"{workload.Unit}/s, best of {Rounds} (batch {batchSize})");
             report.Add($"{id} worker throughput", servedRounds.Max(), $"{workload.Unit}/s, best of {Rounds} ({bulk})");
@@ -96,7 +102,8 @@ public sealed class InferenceBench : IBenchSuite
             report.AddRatio($"{id} worker / raw throughput, single-job messages", $"{id} worker throughput, single-job messages", $"{id} raw forward throughput");
         }
         report.Note($"max batch size {batchSize}, max wait {inference.Worker.MaxWaitMicros} µs, libtorch threads {get_num_threads()}, device {device.type}");
-        report.Note("raw and worker phases alternate in short rounds and the best round of each is kept: the cores are shared, and the least disturbed round is the comparable one");
+        report.Note($"raw and worker phases alternate in {Rounds} short rounds (measure-seconds / {Rounds}, and at least {MinBatchesPerRound} worker batches) " +
+            "and the best round of each is kept: the cores are shared, and the least disturbed round is the comparable one");
         report.Note("every forward pass is padded to at least 16 rows so commitments are batch-invariant; 'added latency' is the worker's median over the padded raw pass");
         report.Note($"closed loop, {jobsInFlight} jobs in flight: '{bulk}' keep their jobs in InferMany messages and send one message of new jobs per reply; " +
             $"'{single}' send one Infer per job; either way the worker validates each job, batches, pads, runs, hashes every output (SHA-256 commitment) and replies");
