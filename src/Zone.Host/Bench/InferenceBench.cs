@@ -14,8 +14,10 @@ namespace Zone.Host.Bench;
 
 /// <summary>
 /// Per model: raw TorchSharp forward throughput at the worker's max batch size against throughput
-/// through the InferenceWorker under closed-loop load (requesters each keep one job in flight), and the
-/// latency a lone job adds over the padded forward pass it needs anyway. For the language model a
+/// through the InferenceWorker under closed-loop load, and the latency a lone job adds over the padded
+/// forward pass it needs anyway. The load is <see cref="BulkRequesters"/> requesters that each keep their
+/// share of 2 x max-batch-size jobs in flight in <see cref="InferMany"/> messages (a provider forwarding
+/// jobs in bulk); the same number of jobs in flight as single-job requesters is measured beside it. For the language model a
 /// forward pass yields one token per row, and a worker job generates <see cref="GeneratedTokensPerJob"/>.
 /// </summary>
 public sealed class InferenceBench : IBenchSuite
@@ -24,6 +26,8 @@ public sealed class InferenceBench : IBenchSuite
     private const int Rounds = 5;
     private const int GeneratedTokensPerJob = 16;
     private const int PromptCharacters = 32;
+    private const int BulkRequesters = 8;
+    private const int MinBatchesPerRound = 6;
 
     public string Name => "inference";
     public string Description => "raw TorchSharp batched forward vs the InferenceWorker under closed-loop load; added latency at batch 1";
@@ -42,10 +46,13 @@ public sealed class InferenceBench : IBenchSuite
         var report = new BenchReport(Name);
         var round = context.Measure / Rounds;
         var batchSize = inference.Worker.MaxBatchSize;
-        var requesters = 2 * batchSize;
+        // Two batches in flight: one running, the next one queued behind it.
+        var jobsInFlight = 2 * batchSize;
+        var bulk = new Load(BulkRequesters, Math.Max(1, jobsInFlight / BulkRequesters), Bulk: true);
+        var single = new Load(jobsInFlight, 1, Bulk: false);
         using var system = ActorSystem.Create("zone-bench-inference", "akka.loglevel = WARNING");
         using var rawThread = new DedicatedThread("raw-forward");
-        foreach (var workload in Workloads(inference.ModelsDirectory, device))
+        foreach (var workload in Workloads(inference.Models, inference.ModelsDirectory, device))
         {
             using var _ = workload;
             var id = workload.ModelId;
@@ -53,19 +60,29 @@ public sealed class InferenceBench : IBenchSuite
             using var raw = new RawForward(id, inference.ModelsDirectory, device, workload.Rows);
             await using var served = new ServedForward(id, inference, device, workload, system, round);
             await rawThread.Run(() => raw.Throughput(batchSize, context.Warmup));
-            await served.Throughput(requesters, context.Warmup);
+            await served.Throughput(bulk, context.Warmup);
+            await served.Throughput(single, context.Warmup / 2);
+            // A round must hold several of the worker's batches, or the start and the drain of the jobs in flight
+            // decide it: a language-model batch of 16-token jobs takes 0.4-0.8 s here.
+            var throughputRound = TimeSpan.FromTicks(Math.Max(round.Ticks,
+                (long)(MinBatchesPerRound * served.LastMeanComputeMicros[bulk] * TimeSpan.TicksPerMicrosecond)));
             var rawRounds = new List<double>();
             var servedRounds = new List<double>();
-            context.Progress($"{id}: {Rounds} alternating rounds of raw forward (batch {batchSize}) and worker ({requesters} requesters)");
+            var singleRounds = new List<double>();
+            context.Progress($"{id}: {Rounds} alternating rounds of {throughputRound.TotalSeconds:0.0} s: raw forward (batch {batchSize}), " +
+                $"worker ({bulk}) and worker ({single})");
             for (var i = 0; i < Rounds; i++)
             {
-                rawRounds.Add(await rawThread.Run(() => raw.Throughput(batchSize, round)));
-                servedRounds.Add(await served.Throughput(requesters, round));
+                rawRounds.Add(await rawThread.Run(() => raw.Throughput(batchSize, throughputRound)));
+                servedRounds.Add(await served.Throughput(bulk, throughputRound));
+                singleRounds.Add(await served.Throughput(single, throughputRound));
             }
             report.Add($"{id} raw forward throughput", rawRounds.Max(), $"{workload.Unit}/s, best of {Rounds} (batch {batchSize})");
-            report.Add($"{id} worker throughput", servedRounds.Max(), $"{workload.Unit}/s, best of {Rounds} ({requesters} requesters)");
-            report.Add($"{id} worker mean batch", served.LastMeanBatchSize, "jobs/batch");
-            report.Add($"{id} worker compute per batch", served.LastMeanComputeMicros, "µs (pack, forward, split, hash; last round)");
+            report.Add($"{id} worker throughput", servedRounds.Max(), $"{workload.Unit}/s, best of {Rounds} ({bulk})");
+            report.Add($"{id} worker mean batch", served.LastMeanBatchSize[bulk], "jobs/batch");
+            report.Add($"{id} worker compute per batch", served.LastMeanComputeMicros[bulk], "µs (pack, forward, split, hash; last round)");
+            report.Add($"{id} worker throughput, single-job messages", singleRounds.Max(), $"{workload.Unit}/s, best of {Rounds} ({single})");
+            report.Add($"{id} worker compute per batch, single-job messages", served.LastMeanComputeMicros[single], "µs (last round)");
 
             context.Progress($"{id}: latency at batch 1, raw and through the worker");
             var rawLatency = new List<double>();
@@ -78,27 +95,36 @@ public sealed class InferenceBench : IBenchSuite
                 servedLatency.Add(await served.MedianLatencyMicros(round));
             }
             report.Add($"{id} raw latency batch 1", rawLatency.Min(), $"µs median, best of {Rounds}");
-            report.Add($"{id} raw latency batch 1 padded to 16", paddedLatency.Min(), $"µs median, best of {Rounds}");
+            report.Add($"{id} raw latency batch 1 padded to 16", paddedLatency.Min(), $"µs median, best of {Rounds} (1 row + 15 zero rows, as the worker pads)");
             report.Add($"{id} worker latency batch 1", servedLatency.Min(), $"µs median, best of {Rounds}");
             report.Add($"{id} added latency at batch 1", servedLatency.Min() - paddedLatency.Min(), "µs (worker - padded raw)");
             report.AddRatio($"{id} worker / raw throughput", $"{id} worker throughput", $"{id} raw forward throughput");
+            report.AddRatio($"{id} worker / raw throughput, single-job messages", $"{id} worker throughput, single-job messages", $"{id} raw forward throughput");
         }
         report.Note($"max batch size {batchSize}, max wait {inference.Worker.MaxWaitMicros} µs, libtorch threads {get_num_threads()}, device {device.type}");
-        report.Note("raw and worker phases alternate in short rounds and the best round of each is kept: the cores are shared, and the least disturbed round is the comparable one");
+        report.Note($"raw and worker phases alternate in {Rounds} short rounds (measure-seconds / {Rounds}, and at least {MinBatchesPerRound} worker batches) " +
+            "and the best round of each is kept: the cores are shared, and the least disturbed round is the comparable one");
         report.Note("every forward pass is padded to at least 16 rows so commitments are batch-invariant; 'added latency' is the worker's median over the padded raw pass");
-        report.Note("closed loop: each requester keeps one job in flight; the worker validates, batches, pads, runs, hashes every output (SHA-256 commitment) and replies");
+        report.Note($"closed loop, {jobsInFlight} jobs in flight: '{bulk}' keep their jobs in InferMany messages and send one message of new jobs per reply; " +
+            $"'{single}' send one Infer per job; either way the worker validates each job, batches, pads, runs, hashes every output (SHA-256 commitment) and replies");
         report.Note($"language model: a raw pass over [batch, {CharTransformer.Context}] windows yields one token per row; worker jobs generate {GeneratedTokensPerJob} tokens " +
             "(throughput) or 1 token (latency) after a 32-character prompt, each step a full-window pass");
         await system.Terminate();
         return report;
     }
 
-    private static IEnumerable<Workload> Workloads(string modelsDirectory, Device device)
+    /// <summary>The workloads of the configured models (zone.inference.models), in zoo order.</summary>
+    private static IEnumerable<Workload> Workloads(IReadOnlyList<string> models, string modelsDirectory, Device device)
     {
-        var images = FashionMnist.LoadHeldOut(modelsDirectory);
-        var imageJobs = Enumerable.Range(0, images.Count).Select(i => (InferenceInput)TensorInput.OfFloat32(images.Image(i), 1, 28, 28)).ToArray();
-        foreach (var id in new[] { ModelZoo.FashionMlp, ModelZoo.FashionCnn })
-            yield return new Workload(id, tensor(images.Pixels, [images.Count, 1, 28, 28]).to(device), imageJobs, imageJobs, 1, "samples");
+        var classifiers = new[] { ModelZoo.FashionMlp, ModelZoo.FashionCnn }.Where(models.Contains).ToArray();
+        if (classifiers.Length > 0)
+        {
+            var images = FashionMnist.LoadHeldOut(modelsDirectory);
+            var imageJobs = Enumerable.Range(0, images.Count).Select(i => (InferenceInput)TensorInput.OfFloat32(images.Image(i), 1, 28, 28)).ToArray();
+            foreach (var id in classifiers)
+                yield return new Workload(id, tensor(images.Pixels, [images.Count, 1, 28, 28]).to(device), imageJobs, imageJobs, 1, "samples");
+        }
+        if (!models.Contains(ModelZoo.FortunesCharLm)) yield break;
 
         var text = CharacterVocabulary.Encode(FortunesCorpus.LoadHeldOutSlice(modelsDirectory));
         var windows = text.Length / CharTransformer.Context;
@@ -175,9 +201,12 @@ public sealed class InferenceBench : IBenchSuite
             return passes * batchSize / elapsed.TotalSeconds;
         }
 
-        public double MedianLatencyMicros(int rows, TimeSpan duration)
+        /// <summary>One real row, followed by zero rows up to <paramref name="paddedRows"/>: the very pass a lone job runs in the worker.</summary>
+        public double MedianLatencyMicros(int paddedRows, TimeSpan duration)
         {
-            using var batch = _rows.narrow(0, 0, rows).contiguous();
+            using var real = _rows.narrow(0, 0, 1);
+            using var padding = zeros([paddedRows - 1, .. real.shape.Skip(1)], real.dtype, real.device);
+            using var batch = cat([real, padding], 0);
             return MedianMicros(duration, () => Forward(batch));
         }
 
@@ -188,6 +217,17 @@ public sealed class InferenceBench : IBenchSuite
         }
 
         public void Dispose() => _module.Dispose();
+    }
+
+    /// <summary>
+    /// A closed-loop load: <paramref name="Requesters"/> requesters, each keeping <paramref name="JobsInFlightEach"/>
+    /// jobs in flight, in one <see cref="InferMany"/> per send when <paramref name="Bulk"/>, else one <see cref="Infer"/> per job.
+    /// </summary>
+    private sealed record Load(int Requesters, int JobsInFlightEach, bool Bulk)
+    {
+        public override string ToString() => Bulk
+            ? $"{Requesters} requesters x {JobsInFlightEach} jobs, multi-job messages"
+            : $"{Requesters} requesters x {JobsInFlightEach} job, single-job messages";
     }
 
     /// <summary>The same model behind an InferenceWorker, driven by closed-loop requesters.</summary>
@@ -206,19 +246,20 @@ public sealed class InferenceBench : IBenchSuite
             _unitsPerJob = workload.UnitsPerJob;
         }
 
-        public double LastMeanBatchSize { get; private set; }
-        public double LastMeanComputeMicros { get; private set; }
+        public Dictionary<Load, double> LastMeanBatchSize { get; } = [];
+        public Dictionary<Load, double> LastMeanComputeMicros { get; } = [];
 
-        public async Task<double> Throughput(int requesters, TimeSpan duration)
+        public async Task<double> Throughput(Load load, TimeSpan duration)
         {
-            var completed = await _throughputDriver.Ask<ClosedLoopDriver.Completed>(new ClosedLoopDriver.Run(duration, requesters), _timeout + duration);
-            LastMeanBatchSize = completed.MeanBatchSize;
-            LastMeanComputeMicros = completed.MeanComputeMicros;
+            var completed = await _throughputDriver.Ask<ClosedLoopDriver.Completed>(new ClosedLoopDriver.Run(duration, load), _timeout + duration);
+            LastMeanBatchSize[load] = completed.MeanBatchSize;
+            LastMeanComputeMicros[load] = completed.MeanComputeMicros;
             return completed.Jobs * _unitsPerJob / completed.Elapsed.TotalSeconds;
         }
 
         public async Task<double> MedianLatencyMicros(TimeSpan duration) =>
-            (await _latencyDriver.Ask<ClosedLoopDriver.Completed>(new ClosedLoopDriver.Run(duration, 1), _timeout + duration)).MedianLatencyMicros;
+            (await _latencyDriver.Ask<ClosedLoopDriver.Completed>(new ClosedLoopDriver.Run(duration, new Load(1, 1, Bulk: false)), _timeout + duration))
+            .MedianLatencyMicros;
 
         public async ValueTask DisposeAsync()
         {
@@ -261,63 +302,127 @@ public sealed class InferenceBench : IBenchSuite
         return samples[samples.Count / 2];
     }
 
-    /// <summary>Keeps <c>requesters</c> jobs in flight: each reply immediately sends that requester's next job.</summary>
+    /// <summary>Runs one round: starts the load's requesters at once and adds up what they report when they are done.</summary>
     private sealed class ClosedLoopDriver : ReceiveActor
     {
-        public sealed record Run(TimeSpan Duration, int Requesters);
+        public sealed record Run(TimeSpan Duration, Load Load);
 
         public sealed record Completed(long Jobs, TimeSpan Elapsed, double MedianLatencyMicros, double MeanBatchSize, double MeanComputeMicros);
 
         private readonly IActorRef _worker;
         private readonly InferenceInput[] _inputs;
         private readonly List<double> _latencies = [];
-        private string[] _slotIds = [];
-        private long[] _sentAt = [];
         private IActorRef _replyTo = ActorRefs.Nobody;
         private Stopwatch _clock = new();
-        private TimeSpan _duration;
-        private long _jobs, _batchSizeSum, _computeMicrosSum, _next;
-        private int _inFlight;
+        private long _jobs, _batchSizeSum, _computeMicrosSum;
+        private int _running, _round;
 
         public ClosedLoopDriver(IActorRef worker, InferenceInput[] inputs)
         {
             _worker = worker;
             _inputs = inputs;
             Receive<Run>(Start);
-            Receive<InferenceCompleted>(OnCompleted);
-            Receive<InferenceRejected>(r => throw new InvalidOperationException($"bench job rejected: {r.Reason} {r.Detail}"));
+            Receive<Requester.Finished>(OnFinished);
         }
 
         private void Start(Run run)
         {
-            (_replyTo, _duration, _jobs, _batchSizeSum, _computeMicrosSum, _inFlight) = (Sender, run.Duration, 0, 0, 0, run.Requesters);
+            (_replyTo, _jobs, _batchSizeSum, _computeMicrosSum, _running) = (Sender, 0, 0, 0, run.Load.Requesters);
             _latencies.Clear();
-            _slotIds = Enumerable.Range(0, run.Requesters).Select(i => i.ToString()).ToArray();
-            _sentAt = new long[run.Requesters];
+            _round++;
             _clock = Stopwatch.StartNew();
-            for (var slot = 0; slot < run.Requesters; slot++) Send(slot);
+            var deadline = Stopwatch.GetTimestamp() + (long)(run.Duration.TotalSeconds * Stopwatch.Frequency);
+            var latencySamplesEach = MaxLatencySamples / run.Load.Requesters;
+            for (var i = 0; i < run.Load.Requesters; i++)
+            {
+                // Requesters start at different inputs, so a batch holds different samples.
+                var first = i * run.Load.JobsInFlightEach;
+                Context.ActorOf(Props.Create(() => new Requester(_worker, _inputs, first, run.Load, deadline, latencySamplesEach)), $"r{_round}-{i}");
+            }
         }
 
-        private void OnCompleted(InferenceCompleted completed)
+        private void OnFinished(Requester.Finished finished)
+        {
+            _jobs += finished.Jobs;
+            _batchSizeSum += finished.BatchSizeSum;
+            _computeMicrosSum += finished.ComputeMicrosSum;
+            _latencies.AddRange(finished.LatenciesMicros);
+            if (--_running > 0) return;
+            _replyTo.Tell(new Completed(_jobs, _clock.Elapsed, Median(_latencies), _jobs == 0 ? 0 : (double)_batchSizeSum / _jobs,
+                _jobs == 0 ? 0 : (double)_computeMicrosSum / _jobs));
+        }
+    }
+
+    /// <summary>
+    /// Keeps its jobs in flight until the deadline: each completed job is replaced by the next input at once,
+    /// all of a reply's replacements in one InferMany in bulk mode. Then it waits for its last jobs, reports and stops.
+    /// </summary>
+    private sealed class Requester : ReceiveActor
+    {
+        public sealed record Finished(long Jobs, long BatchSizeSum, long ComputeMicrosSum, List<double> LatenciesMicros);
+
+        private readonly IActorRef _worker;
+        private readonly InferenceInput[] _inputs;
+        private readonly bool _bulk;
+        private readonly long _deadline;
+        private readonly int _maxLatencySamples;
+        private readonly string[] _slotIds;
+        private readonly long[] _sentAt;
+        private readonly List<double> _latencies = [];
+        private long _next, _jobs, _batchSizeSum, _computeMicrosSum;
+        private int _inFlight;
+
+        public Requester(IActorRef worker, InferenceInput[] inputs, int firstInput, Load load, long deadlineTimestamp, int maxLatencySamples)
+        {
+            (_worker, _inputs, _next, _bulk, _deadline, _maxLatencySamples) = (worker, inputs, firstInput, load.Bulk, deadlineTimestamp, maxLatencySamples);
+            _slotIds = Enumerable.Range(0, load.JobsInFlightEach).Select(i => i.ToString()).ToArray();
+            _sentAt = new long[load.JobsInFlightEach];
+            Receive<InferenceCompleted>(completed => Replace([Record(completed)]));
+            Receive<InferManyCompleted>(many => Replace(many.Jobs.Select(Record).ToArray()));
+            Receive<InferenceRejected>(r => throw new InvalidOperationException($"bench job rejected: {r.Reason} {r.Detail}"));
+        }
+
+        protected override void PreStart()
+        {
+            _inFlight = _slotIds.Length;
+            Send(Enumerable.Range(0, _slotIds.Length).ToArray());
+        }
+
+        private int Record(InferenceCompleted completed)
         {
             var slot = int.Parse(completed.JobId);
             _jobs++;
             _batchSizeSum += completed.BatchSize;
             _computeMicrosSum += completed.ComputeMicros;
-            if (_latencies.Count < MaxLatencySamples) _latencies.Add(Stopwatch.GetElapsedTime(_sentAt[slot]).TotalMicroseconds);
-            if (_clock.Elapsed < _duration)
-            {
-                Send(slot);
-                return;
-            }
-            if (--_inFlight > 0) return;
-            _replyTo.Tell(new Completed(_jobs, _clock.Elapsed, Median(_latencies), _jobs == 0 ? 0 : (double)_batchSizeSum / _jobs, _jobs == 0 ? 0 : (double)_computeMicrosSum / _jobs));
+            if (_latencies.Count < _maxLatencySamples) _latencies.Add(Stopwatch.GetElapsedTime(_sentAt[slot]).TotalMicroseconds);
+            return slot;
         }
 
-        private void Send(int slot)
+        private void Replace(int[] slots)
         {
-            _sentAt[slot] = Stopwatch.GetTimestamp();
-            _worker.Tell(new Infer(_slotIds[slot], _inputs[_next++ % _inputs.Length]));
+            if (Stopwatch.GetTimestamp() < _deadline)
+            {
+                Send(slots);
+                return;
+            }
+            _inFlight -= slots.Length;
+            if (_inFlight > 0) return;
+            Context.Parent.Tell(new Finished(_jobs, _batchSizeSum, _computeMicrosSum, _latencies));
+            Context.Stop(Self);
+        }
+
+        private void Send(int[] slots)
+        {
+            var now = Stopwatch.GetTimestamp();
+            var jobs = new Infer[slots.Length];
+            for (var i = 0; i < slots.Length; i++)
+            {
+                _sentAt[slots[i]] = now;
+                jobs[i] = new Infer(_slotIds[slots[i]], _inputs[_next++ % _inputs.Length]);
+            }
+            if (_bulk) _worker.Tell(new InferMany(jobs));
+            else
+                foreach (var job in jobs) _worker.Tell(job);
         }
     }
 }

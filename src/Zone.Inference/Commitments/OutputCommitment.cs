@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace Zone.Inference.Commitments;
@@ -13,6 +14,13 @@ namespace Zone.Inference.Commitments;
 public static class OutputCommitment
 {
     private static readonly byte[] Domain = "zone-output-v1"u8.ToArray();
+
+    /// <summary>
+    /// One hasher per thread, reset by every use: a one-shot SHA256.HashData sets up a new OpenSSL digest
+    /// context per call, which measured 0.60 µs for a classifier's 74 bytes against 0.43 µs reusing one
+    /// (the hashing itself is ~0.1 µs with SHA-NI). This runs once per job on the worker's hot path.
+    /// </summary>
+    [ThreadStatic] private static IncrementalHash? _hasher;
 
     public static byte[] Compute(ReadOnlySpan<int> shape, ReadOnlySpan<float> values, ReadOnlySpan<long> tokens)
     {
@@ -32,11 +40,18 @@ public static class OutputCommitment
                 BinaryPrimitives.WriteInt32LittleEndian(layout[at..], dimension);
                 at += sizeof(int);
             }
-            foreach (var value in values)
+            if (BitConverter.IsLittleEndian)
             {
-                BinaryPrimitives.WriteSingleLittleEndian(layout[at..], value);
-                at += sizeof(float);
+                // The in-memory floats already are the layout: one bulk copy instead of a loop per value.
+                MemoryMarshal.AsBytes(values).CopyTo(layout[at..]);
+                at += sizeof(float) * values.Length;
             }
+            else
+                foreach (var value in values)
+                {
+                    BinaryPrimitives.WriteSingleLittleEndian(layout[at..], value);
+                    at += sizeof(float);
+                }
             BinaryPrimitives.WriteInt32LittleEndian(layout[at..], tokens.Length);
             at += sizeof(int);
             foreach (var token in tokens)
@@ -44,7 +59,9 @@ public static class OutputCommitment
                 BinaryPrimitives.WriteInt64LittleEndian(layout[at..], token);
                 at += sizeof(long);
             }
-            return SHA256.HashData(layout);
+            var hasher = _hasher ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            hasher.AppendData(layout);
+            return hasher.GetHashAndReset();
         }
         finally
         {

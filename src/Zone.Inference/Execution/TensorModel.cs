@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using TorchSharp;
 using Zone.Inference.Commitments;
 using Zone.Inference.Zoo;
@@ -44,38 +45,37 @@ public sealed class TensorModel(ModelSpec spec, Func<Tensor, Tensor> forward, De
     /// <summary>Runs one padded forward pass and returns the raw output rows, for benchmarks and re-execution.</summary>
     public float[][] ForwardRows(IReadOnlyList<TensorInput> rows, out int[] rowShape)
     {
+        // The batch is packed straight into a native tensor kept for the model's lifetime: one copy per row,
+        // no per-batch array, no pinning; a fresh array per batch would also land on the large-object heap.
+        _inputBuffer ??= empty([BatchInvariance.MaxRowsPerForward, .. Spec.InputShape.Select(d => (long)d)],
+            Spec.InputType == TensorElementType.Float32 ? ScalarType.Float32 : ScalarType.Int64);
+        var paddedRows = BatchInvariance.PaddedRows(rows.Count);
+        if (Spec.InputType == TensorElementType.Float32) Pack(MemoryMarshal.Cast<byte, float>(_inputBuffer.bytes), rows, paddedRows, r => r.Float32Values!);
+        else Pack(MemoryMarshal.Cast<byte, long>(_inputBuffer.bytes), rows, paddedRows, r => r.Int64Values!);
+
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var paddedRows = BatchInvariance.PaddedRows(rows.Count);
-        long[] shape = [paddedRows, .. Spec.InputShape.Select(d => (long)d)];
-        var length = paddedRows * Spec.InputElementsPerSample;
-        // The batch is packed into a buffer kept for the model's lifetime and wrapped without a copy:
-        // a fresh array per batch would land on the large-object heap at every forward pass.
-        var input = Spec.InputType == TensorElementType.Float32
-            ? from_array(Pack(ref _float32Buffer, rows, paddedRows, r => r.Float32Values!)).narrow(0, 0, length).view(shape)
-            : from_array(Pack(ref _int64Buffer, rows, paddedRows, r => r.Int64Values!)).narrow(0, 0, length).view(shape);
+        var input = _inputBuffer.narrow(0, 0, paddedRows);
         var output = forward(device.type == DeviceType.CPU ? input : input.to(device));
         if (output.device_type != DeviceType.CPU) output = output.cpu();
         if (output.dtype != ScalarType.Float32) output = output.to_type(ScalarType.Float32);
         if (!output.is_contiguous()) output = output.contiguous();
         rowShape = output.shape.Skip(1).Select(d => (int)d).ToArray();
         var perRow = rowShape.Aggregate(1, (a, d) => a * d);
-        var all = output.data<float>().ToArray();
+        // Each job's row is copied once, straight out of the output tensor's memory.
+        ReadOnlySpan<float> all = MemoryMarshal.Cast<byte, float>(output.bytes);
         var result = new float[rows.Count][];
-        for (var i = 0; i < rows.Count; i++) result[i] = all.AsSpan(i * perRow, perRow).ToArray();
+        for (var i = 0; i < rows.Count; i++) result[i] = all.Slice(i * perRow, perRow).ToArray();
         return result;
     }
 
-    private float[]? _float32Buffer;
-    private long[]? _int64Buffer;
+    private Tensor? _inputBuffer;
 
-    private T[] Pack<T>(ref T[]? buffer, IReadOnlyList<TensorInput> rows, int paddedRows, Func<TensorInput, T[]> valuesOf)
+    private void Pack<T>(Span<T> buffer, IReadOnlyList<TensorInput> rows, int paddedRows, Func<TensorInput, T[]> valuesOf)
     {
         var perRow = Spec.InputElementsPerSample;
-        buffer ??= new T[BatchInvariance.MaxRowsPerForward * perRow];
-        for (var i = 0; i < rows.Count; i++) valuesOf(rows[i]).CopyTo(buffer, i * perRow);
-        Array.Clear(buffer, rows.Count * perRow, (paddedRows - rows.Count) * perRow); // padding rows are zeros
-        return buffer;
+        for (var i = 0; i < rows.Count; i++) valuesOf(rows[i]).CopyTo(buffer.Slice(i * perRow, perRow));
+        buffer.Slice(rows.Count * perRow, (paddedRows - rows.Count) * perRow).Clear(); // padding rows are zeros
     }
 
     /// <summary>Vectorised: x - x is 0 for every finite x and NaN for NaN and infinities.</summary>
@@ -94,5 +94,9 @@ public sealed class TensorModel(ModelSpec spec, Func<Tensor, Tensor> forward, De
         return Vector.EqualsAll(accumulated, Vector<float>.Zero);
     }
 
-    public void Dispose() => owner.Dispose();
+    public void Dispose()
+    {
+        _inputBuffer?.Dispose();
+        owner.Dispose();
+    }
 }

@@ -6,6 +6,17 @@ namespace Zone.Inference.Worker;
 public sealed record Infer(string JobId, InferenceInput Input) : IInferenceMessage;
 
 /// <summary>
+/// Several jobs in one message, as a requester that forwards queued jobs in bulk sends them. Each job is
+/// validated, bounded by the queue and rejected (<see cref="InferenceRejected"/>, one per job) on its own;
+/// the accepted ones come back as one <see cref="InferManyCompleted"/> per forward pass they ran in, so a
+/// requester with many jobs in flight pays for one message each way per batch instead of two per job.
+/// </summary>
+public sealed record InferMany(IReadOnlyList<Infer> Jobs) : IInferenceMessage;
+
+/// <summary>The jobs of one sender's <see cref="InferMany"/> messages that completed in the same forward pass.</summary>
+public sealed record InferManyCompleted(IReadOnlyList<InferenceCompleted> Jobs) : IInferenceMessage;
+
+/// <summary>
 /// A job's result. <see cref="QueueMicros"/> is the time from arrival to the start of its batch;
 /// <see cref="ComputeMicros"/> is the whole batch's forward time, which every job of the batch shared.
 /// </summary>

@@ -13,11 +13,14 @@ namespace Zone.Inference.Worker;
 /// they are rejected, never dropped silently), and run in batches of up to
 /// <see cref="InferenceWorkerSettings.MaxBatchSize"/> as one forward pass. The forward pass runs on the
 /// actor's own thread: the model is not thread-safe, and one batch at a time is what a device does anyway.
+/// Jobs come one per <see cref="Infer"/> or many per <see cref="InferMany"/>; every reply is sent after the
+/// forward pass, so the requesters' work does not take a core from libtorch's threads during the pass.
 /// The worker owns the model and disposes it when it stops.
 /// </summary>
 public sealed class InferenceWorker : ReceiveActor, IWithTimers
 {
-    private sealed record Pending(Infer Request, IActorRef ReplyTo, long ArrivedTimestamp);
+    /// <param name="Grouped">The job came in an <see cref="InferMany"/> and its completion goes back in an <see cref="InferManyCompleted"/>.</param>
+    private readonly record struct Pending(Infer Request, IActorRef ReplyTo, long ArrivedTimestamp, bool Grouped);
 
     private sealed record Drain
     {
@@ -38,7 +41,8 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
         _model = model;
         _settings = settings.Validated();
         _maxWaitTicks = settings.MaxWaitMicros * Stopwatch.Frequency / 1_000_000;
-        Receive<Infer>(OnInfer);
+        Receive<Infer>(request => Accept(request, Sender, grouped: false));
+        Receive<InferMany>(OnInferMany);
         Receive<Drain>(_ => OnDrain());
         Receive<GetWorkerStatus>(_ => Sender.Tell(new WorkerStatus(_model.Spec.Id, _queue.Count, _completed, _rejected, _batches, _settings)));
     }
@@ -67,19 +71,25 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
 
     protected override void PostStop() => _model.Dispose();
 
-    private void OnInfer(Infer request)
+    private void OnInferMany(InferMany many)
+    {
+        foreach (var request in many.Jobs) Accept(request, Sender, grouped: true);
+    }
+
+    /// <summary>Queues one job, or rejects it alone: the queue bound counts jobs, not messages.</summary>
+    private void Accept(Infer request, IActorRef replyTo, bool grouped)
     {
         if (_model.Validate(request.Input) is { } reason)
         {
-            Reject(Sender, request, RejectionReason.InvalidInput, reason);
+            Reject(replyTo, request, RejectionReason.InvalidInput, reason);
             return;
         }
         if (_queue.Count >= _settings.MaxQueueLength)
         {
-            Reject(Sender, request, RejectionReason.QueueFull, $"queue holds its maximum of {_settings.MaxQueueLength} jobs; retry later or use another provider");
+            Reject(replyTo, request, RejectionReason.QueueFull, $"queue holds its maximum of {_settings.MaxQueueLength} jobs; retry later or use another provider");
             return;
         }
-        _queue.Enqueue(new Pending(request, Sender, Stopwatch.GetTimestamp()));
+        _queue.Enqueue(new Pending(request, replyTo, Stopwatch.GetTimestamp(), grouped));
         ScheduleDrain();
     }
 
@@ -140,15 +150,34 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
             foreach (var pending in batch) Reject(pending.ReplyTo, pending.Request, RejectionReason.ExecutionFailed, TorchBackend.FirstLine(e.Message));
             return;
         }
-        var computeMicros = MicrosBetween(started, Stopwatch.GetTimestamp());
         _batches++;
+        _completed += batch.Length;
+        Reply(batch, outputs, started, MicrosBetween(started, Stopwatch.GetTimestamp()));
+    }
+
+    /// <summary>A single job gets its own reply; grouped jobs get one reply per sender for the whole batch.</summary>
+    private void Reply(Pending[] batch, IReadOnlyList<InferenceOutput> outputs, long startedTimestamp, long computeMicros)
+    {
+        // A batch holds at most 256 jobs and usually a few senders: a linear scan finds a sender's group.
+        List<(IActorRef ReplyTo, List<InferenceCompleted> Jobs)>? groups = null;
         for (var i = 0; i < batch.Length; i++)
         {
             var pending = batch[i];
-            _completed++;
-            pending.ReplyTo.Tell(new InferenceCompleted(pending.Request.JobId, _model.Spec.Id, _model.Spec.WeightsSha256, outputs[i],
-                MicrosBetween(pending.ArrivedTimestamp, started), computeMicros, batch.Length));
+            var completed = new InferenceCompleted(pending.Request.JobId, _model.Spec.Id, _model.Spec.WeightsSha256, outputs[i],
+                MicrosBetween(pending.ArrivedTimestamp, startedTimestamp), computeMicros, batch.Length);
+            if (!pending.Grouped)
+            {
+                pending.ReplyTo.Tell(completed);
+                continue;
+            }
+            groups ??= [];
+            var group = 0;
+            while (group < groups.Count && !groups[group].ReplyTo.Equals(pending.ReplyTo)) group++;
+            if (group == groups.Count) groups.Add((pending.ReplyTo, [completed]));
+            else groups[group].Jobs.Add(completed);
         }
+        if (groups is null) return;
+        foreach (var (replyTo, jobs) in groups) replyTo.Tell(new InferManyCompleted(jobs));
     }
 
     private void Reject(IActorRef replyTo, Infer request, RejectionReason reason, string detail)

@@ -98,4 +98,22 @@ public sealed class CommandLineTests
         Assert.Equal("raw tell round trips", ratio.GetProperty("of").GetString());
         Assert.Equal(results["sharded round trips"] / results["raw tell round trips"], ratio.GetProperty("value").GetDouble(), 6);
     }
+
+    [Fact]
+    public async Task Bench_inference_json_reports_the_configured_models_raw_and_through_the_worker()
+    {
+        var outcome = await ZoneProcess.RunAsync("bench", "inference", "--json", "--set", "zone.inference.models=[fashion-mlp]",
+            "--set", "zone.bench.measure-seconds=1", "--set", "zone.bench.warmup-seconds=0");
+        Assert.True(outcome.ExitCode == 0, outcome.Stderr);
+        using var json = JsonDocument.Parse(outcome.Stdout);
+        var results = json.RootElement.GetProperty("results").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("name").GetString()!, r => r.GetProperty("value").GetDouble());
+        Assert.DoesNotContain(results.Keys, name => name.StartsWith("fashion-cnn") || name.StartsWith("fortunes-char-lm"));
+        foreach (var name in new[] { "raw forward throughput", "worker throughput", "worker throughput, single-job messages", "worker latency batch 1" })
+            Assert.True(results[$"fashion-mlp {name}"] > 0, name);
+        Assert.InRange(results["fashion-mlp worker mean batch"], 1, 64);
+        var ratios = json.RootElement.GetProperty("ratios").EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!, r => r.GetProperty("of").GetString());
+        Assert.Equal("fashion-mlp raw forward throughput", ratios["fashion-mlp worker / raw throughput"]);
+        Assert.Equal("fashion-mlp raw forward throughput", ratios["fashion-mlp worker / raw throughput, single-job messages"]);
+    }
 }

@@ -46,6 +46,91 @@ public sealed class InferenceWorkerTests() : TestKit("akka.loglevel = WARNING")
     }
 
     [Fact]
+    public void Many_jobs_in_one_message_come_back_in_one_reply_with_the_commitments_of_running_alone()
+    {
+        var model = TestModels.Load(ModelZoo.FashionMlp);
+        var alone = Enumerable.Range(0, 20).Select(i => model.Execute([TestModels.Image(i)])[0].CommitmentHex).ToArray();
+        var worker = Sys.ActorOf(InferenceWorker.Props(model, InferenceWorkerSettings.Default));
+
+        worker.Tell(new InferMany(Enumerable.Range(0, 20).Select(i => new Infer($"job-{i}", TestModels.Image(i))).ToArray()));
+
+        // All 20 jobs are queued by the one message before the batch runs, so they share one pass and one reply.
+        var reply = ExpectMsg<InferManyCompleted>(ReplyTimeout);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"job-{i}"), reply.Jobs.Select(j => j.JobId));
+        Assert.All(reply.Jobs, j => Assert.Equal(alone[int.Parse(j.JobId["job-".Length..])], j.Output.CommitmentHex));
+        Assert.All(reply.Jobs, j => Assert.Equal(20, j.BatchSize));
+        Assert.All(reply.Jobs, j => Assert.Equal(MlpClassifier.FlopsPerSample, j.Flops));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void Bad_jobs_in_a_multi_job_message_are_rejected_one_by_one_and_the_rest_are_served()
+    {
+        var worker = Sys.ActorOf(InferenceWorker.Props(TestModels.Load(ModelZoo.FashionMlp), InferenceWorkerSettings.Default));
+        var nan = TestModels.Images.Image(3);
+        nan[7] = float.NaN;
+
+        worker.Tell(new InferMany([
+            new Infer("good-1", TestModels.Image(1)),
+            new Infer("nan", TensorInput.OfFloat32(nan, 1, 28, 28)),
+            new Infer("good-2", TestModels.Image(2)),
+            new Infer("wrong-shape", TensorInput.OfFloat32(new float[784], 28, 28)),
+        ]));
+
+        var rejections = new[] { ExpectMsg<InferenceRejected>(ReplyTimeout), ExpectMsg<InferenceRejected>(ReplyTimeout) };
+        Assert.Equal(["nan", "wrong-shape"], rejections.Select(r => r.JobId));
+        Assert.All(rejections, r => Assert.Equal(RejectionReason.InvalidInput, r.Reason));
+        Assert.Contains("NaN", rejections[0].Detail);
+        var served = ExpectMsg<InferManyCompleted>(ReplyTimeout);
+        Assert.Equal(["good-1", "good-2"], served.Jobs.Select(j => j.JobId));
+    }
+
+    [Fact]
+    public void The_queue_bound_counts_the_jobs_of_a_multi_job_message()
+    {
+        var model = new GatedModel();
+        var worker = Sys.ActorOf(InferenceWorker.Props(model, new InferenceWorkerSettings(MaxBatchSize: 1, MaxQueueLength: 2)));
+        worker.Tell(new Infer("busy", TensorInput.OfFloat32([0f, 0f], 2)));
+        Assert.True(model.FirstBatchStarted.Wait(ReplyTimeout));
+
+        worker.Tell(new InferMany(Enumerable.Range(1, 4).Select(i => new Infer($"job-{i}", TensorInput.OfFloat32([i, i], 2))).ToArray()));
+        model.Gate.Set();
+
+        // The busy pass ends, then the message's jobs arrive: two fit the queue of 2, two are rejected.
+        Assert.Equal("busy", ExpectMsg<InferenceCompleted>(ReplyTimeout).JobId);
+        var rejected = new[] { ExpectMsg<InferenceRejected>(ReplyTimeout), ExpectMsg<InferenceRejected>(ReplyTimeout) };
+        Assert.Equal(["job-3", "job-4"], rejected.Select(r => r.JobId));
+        Assert.All(rejected, r => Assert.Equal(RejectionReason.QueueFull, r.Reason));
+        // max-batch-size 1: the two accepted jobs run in two passes, so they come back in two replies.
+        Assert.Equal(["job-1"], ExpectMsg<InferManyCompleted>(ReplyTimeout).Jobs.Select(j => j.JobId));
+        Assert.Equal(["job-2"], ExpectMsg<InferManyCompleted>(ReplyTimeout).Jobs.Select(j => j.JobId));
+    }
+
+    [Fact]
+    public void Each_sender_gets_one_reply_for_its_jobs_in_a_shared_batch()
+    {
+        var model = new GatedModel();
+        var worker = Sys.ActorOf(InferenceWorker.Props(model, new InferenceWorkerSettings(MaxBatchSize: 8)));
+        worker.Tell(new Infer("busy", TensorInput.OfFloat32([0f, 0f], 2)));
+        Assert.True(model.FirstBatchStarted.Wait(ReplyTimeout));
+        var first = CreateTestProbe();
+        var second = CreateTestProbe();
+
+        worker.Tell(new InferMany(Enumerable.Range(0, 3).Select(i => new Infer($"a-{i}", TensorInput.OfFloat32([i, i], 2))).ToArray()), first);
+        worker.Tell(new InferMany(Enumerable.Range(0, 2).Select(i => new Infer($"b-{i}", TensorInput.OfFloat32([i, -i], 2))).ToArray()), second);
+        model.Gate.Set();
+
+        var firstReply = first.ExpectMsg<InferManyCompleted>(ReplyTimeout);
+        var secondReply = second.ExpectMsg<InferManyCompleted>(ReplyTimeout);
+        Assert.Equal(["a-0", "a-1", "a-2"], firstReply.Jobs.Select(j => j.JobId));
+        Assert.Equal(["b-0", "b-1"], secondReply.Jobs.Select(j => j.JobId));
+        Assert.All(firstReply.Jobs.Concat(secondReply.Jobs), j => Assert.Equal(5, j.BatchSize));
+        Assert.Equal(OutputCommitment.Compute([2], [1f, -1f], []), secondReply.Jobs[1].Commitment);
+        first.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        second.ExpectNoMsg(TimeSpan.FromMilliseconds(50));
+    }
+
+    [Fact]
     public void Requests_beyond_the_queue_bound_are_rejected_explicitly()
     {
         var model = new GatedModel();
