@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using Zone.Actors.Money;
+using Zone.Actors.Sharding;
 
 namespace Zone.Actors.Ledger;
 
@@ -14,17 +15,15 @@ namespace Zone.Actors.Ledger;
 /// that group leaves the actor (replies, outbox credits, balances) before the write is durable, and a failed or
 /// rejected write stops the actor, so its next incarnation rebuilds the state from the journal.
 /// </summary>
-public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
+public sealed class LedgerPartitionActor : PersistentPartitionActor
 {
     private sealed record RetryOutbox
     {
         public static readonly RetryOutbox Instance = new();
     }
 
-    private readonly string _partitionId;
     private readonly LedgerSettings _settings;
     private readonly Func<IActorRef> _ledgerRegion;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Queue<(LedgerCommands Message, IActorRef Sender)> _queue = new();
     private readonly HashSet<string> _acknowledgedCredits = new(StringComparer.Ordinal);
     private readonly List<IActorRef> _balanceAskers = [];
@@ -34,8 +33,8 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
     private bool _writing;
 
     public LedgerPartitionActor(string partitionId, LedgerSettings settings, Func<IActorRef> ledgerRegion)
+        : base(partitionId, LedgerPartitions.PersistenceIdOf(partitionId))
     {
-        _partitionId = partitionId;
         _settings = settings;
         _ledgerRegion = ledgerRegion;
         _state = new LedgerState.Builder(settings.Rules.DedupWindowEntries);
@@ -56,33 +55,17 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
             else Sender.Tell(Balances());
         });
         Command<WakeLedgerPartition>(_ => { });
-        // Only the newest snapshot is ever loaded: older ones would grow the store without bound.
-        Command<SaveSnapshotSuccess>(saved => DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1)));
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "old snapshots could not be deleted; they are harmless"));
-        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "ledger partition {0}: snapshot failed; recovery replays more events", _partitionId));
     }
 
     public static Props Props(string partitionId, LedgerSettings settings, Func<IActorRef> ledgerRegion) =>
         Akka.Actor.Props.Create(() => new LedgerPartitionActor(partitionId, settings, ledgerRegion));
 
-    public override string PersistenceId => LedgerPartitions.PersistenceIdOf(_partitionId);
-
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
-    {
-        base.OnPersistRejected(cause, @event, sequenceNr);
-        // The state already holds the rejected write's effects: stop, and let the next incarnation recover from the journal.
-        Context.Stop(Self);
-    }
-
     private void Enqueue(LedgerCommands message)
     {
         if (_queuedCommands + message.Commands.Length > _settings.MaxQueuedCommands)
         {
-            var detail = $"partition {_partitionId} has {_queuedCommands} commands queued (bound {_settings.MaxQueuedCommands})";
-            Sender.Tell(new LedgerReplies(_partitionId, message.Commands.Select(c => LedgerReply.Reject(c, LedgerRejectionReason.Overloaded, detail)).ToImmutableArray()));
+            var detail = $"partition {PartitionId} has {_queuedCommands} commands queued (bound {_settings.MaxQueuedCommands})";
+            Sender.Tell(new LedgerReplies(PartitionId, message.Commands.Select(c => LedgerReply.Reject(c, LedgerRejectionReason.Overloaded, detail)).ToImmutableArray()));
             return;
         }
         _queue.Enqueue((message, Sender));
@@ -96,8 +79,8 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
         {
             if (reply.Accepted && _state.Outbox.ContainsKey(reply.Reference)) _acknowledgedCredits.Add(reply.Reference);
             else if (!reply.Accepted && reply.Rejection != LedgerRejectionReason.Overloaded)
-                _log.Error("ledger partition {0}: credit {1} to {2} refused ({3}: {4}); it stays in flight and is retried",
-                    _partitionId, reply.Reference, reply.AccountId, reply.Rejection, reply.Detail);
+                Log.Error("ledger partition {0}: credit {1} to {2} refused ({3}: {4}); it stays in flight and is retried",
+                    PartitionId, reply.Reference, reply.AccountId, reply.Rejection, reply.Detail);
         }
         TryWrite();
     }
@@ -154,8 +137,8 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
 
     private LedgerReply DecideOne(LedgerState.Builder builder, ILedgerCommand command, ImmutableArray<LedgerEntry>.Builder entries)
     {
-        if (command.AccountId is null || LedgerPartitions.EntityIdOf(command.AccountId, _settings.Partitions) != _partitionId)
-            return LedgerReply.Reject(command, LedgerRejectionReason.WrongPartition, $"account '{command.AccountId}' does not belong to partition {_partitionId}");
+        if (command.AccountId is null || LedgerPartitions.EntityIdOf(command.AccountId, _settings.Partitions) != PartitionId)
+            return LedgerReply.Reject(command, LedgerRejectionReason.WrongPartition, $"account '{command.AccountId}' does not belong to partition {PartitionId}");
         var decision = LedgerDecider.Decide(builder, command, _settings.Rules);
         if (decision.Entry is { } entry)
         {
@@ -188,7 +171,7 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
 
     private void Answer(List<(IActorRef Sender, ImmutableArray<LedgerReply> Replies)> answers)
     {
-        foreach (var (sender, replies) in answers) sender.Tell(new LedgerReplies(_partitionId, replies), Self);
+        foreach (var (sender, replies) in answers) sender.Tell(new LedgerReplies(PartitionId, replies), Self);
     }
 
     private void ResendOutbox()
@@ -217,6 +200,6 @@ public sealed class LedgerPartitionActor : ReceivePersistentActor, IWithTimers
 
     private PartitionBalances Balances()
     {
-        return new(_partitionId, _state.AccountSnapshots(), Opg.Sum(_state.Outbox.Values.Select(o => o.Amount)), _state.Minted, _state.Burned);
+        return new(PartitionId, _state.AccountSnapshots(), Opg.Sum(_state.Outbox.Values.Select(o => o.Amount)), _state.Minted, _state.Burned);
     }
 }

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using Zone.Actors.Ledger;
+using Zone.Actors.Sharding;
 
 namespace Zone.Actors.Settlement;
 
@@ -15,7 +16,7 @@ namespace Zone.Actors.Settlement;
 /// Group commit: everything sealed or settled while a write is in flight goes into the next single event, and the legs
 /// of all batches made durable by one write leave together, one message per ledger partition.
 /// </summary>
-public sealed class SettlementPartitionActor : ReceivePersistentActor, IWithTimers
+public sealed class SettlementPartitionActor : PersistentPartitionActor
 {
     private sealed record SealDueBatches
     {
@@ -27,10 +28,8 @@ public sealed class SettlementPartitionActor : ReceivePersistentActor, IWithTime
         public static readonly RetryLegs Instance = new();
     }
 
-    private readonly string _partitionId;
     private readonly SettlementSettings _settings;
     private readonly Func<IActorRef> _ledgerRegion;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, SettlementState> _books = new(StringComparer.Ordinal);
     // Provider → when its open batch got its first job (Stopwatch timestamp): the batch seals once it has waited BatchMaxWait.
     private readonly Dictionary<string, long> _openSince = new(StringComparer.Ordinal);
@@ -45,8 +44,8 @@ public sealed class SettlementPartitionActor : ReceivePersistentActor, IWithTime
     private bool _writing;
 
     public SettlementPartitionActor(string partitionId, SettlementSettings settings, Func<IActorRef> ledgerRegion)
+        : base(partitionId, SettlementPartitions.PersistenceIdOf(partitionId))
     {
-        _partitionId = partitionId;
         _settings = settings;
         _ledgerRegion = ledgerRegion;
         Recover<SnapshotOffer>(offer => Restore((SettlementPartitionSnapshot)offer.Snapshot));
@@ -58,26 +57,10 @@ public sealed class SettlementPartitionActor : ReceivePersistentActor, IWithTime
         Command<LedgerReplies>(OnLegReplies);
         Command<RetryLegs>(_ => ResendLegs());
         Command<WakeSettlement>(_ => { });
-        // Only the newest snapshot is ever loaded: older ones would grow the store without bound.
-        Command<SaveSnapshotSuccess>(saved => DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1)));
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(f => _log.Warning(f.Cause, "old snapshots could not be deleted; they are harmless"));
-        Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "settlement partition {0}: snapshot failed", _partitionId));
     }
 
     public static Props Props(string partitionId, SettlementSettings settings, Func<IActorRef> ledgerRegion) =>
         Akka.Actor.Props.Create(() => new SettlementPartitionActor(partitionId, settings, ledgerRegion));
-
-    public override string PersistenceId => SettlementPartitions.PersistenceIdOf(_partitionId);
-
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
-    {
-        base.OnPersistRejected(cause, @event, sequenceNr);
-        // The books already hold the rejected write's batches: stop, and let the next incarnation recover from the journal.
-        Context.Stop(Self);
-    }
 
     private SettlementState Book(string providerId)
     {
@@ -111,16 +94,16 @@ public sealed class SettlementPartitionActor : ReceivePersistentActor, IWithTime
     private void Settled(BatchSettled settled)
     {
         if (_bookOfBatch.Remove(settled.BatchId, out var book)) book.Apply(settled, _settings.SettledWindowJobs);
-        else throw new InvalidOperationException($"settlement partition {_partitionId}: batch '{settled.BatchId}' settled but was never sealed");
+        else throw new InvalidOperationException($"settlement partition {PartitionId}: batch '{settled.BatchId}' settled but was never sealed");
     }
 
     private void OnAccept(AcceptJobs message)
     {
         foreach (var job in message.Jobs)
         {
-            if (job.ProviderId is null || SettlementPartitions.EntityIdOf(job.ProviderId, _settings.Partitions) != _partitionId)
+            if (job.ProviderId is null || SettlementPartitions.EntityIdOf(job.ProviderId, _settings.Partitions) != PartitionId)
             {
-                Sender.Tell(new JobRejected(job.JobId, $"provider '{job.ProviderId}' does not belong to settlement partition {_partitionId}"));
+                Sender.Tell(new JobRejected(job.JobId, $"provider '{job.ProviderId}' does not belong to settlement partition {PartitionId}"));
                 continue;
             }
             var book = Book(job.ProviderId);
@@ -224,7 +207,7 @@ public sealed class SettlementPartitionActor : ReceivePersistentActor, IWithTime
             if (reply is { Accepted: false, Rejection: LedgerRejectionReason.Overloaded }) continue;
             if (!reply.Accepted && reply.Kind != LedgerCommandKind.Capture)
             {
-                _log.Error("settlement partition {0}: leg {1} {2} of batch {3} refused ({4}: {5}); retrying", _partitionId, reply.Kind, reply.AccountId, reply.Reference, reply.Rejection, reply.Detail);
+                Log.Error("settlement partition {0}: leg {1} {2} of batch {3} refused ({4}: {5}); retrying", PartitionId, reply.Kind, reply.AccountId, reply.Reference, reply.Rejection, reply.Detail);
                 continue;
             }
             if (progress.Acknowledge(reply, _settings) is { } credits)
