@@ -47,7 +47,8 @@ public sealed class LedgerBench : IBenchSuite
                     "the default the journal's connections run at (no layer sets it)");
         await AuditSqlite(report, context, sqlite, cancellationToken);
 
-        if (ThrowawayPostgres.FindBinDirectory() is not null)
+        var postgresMeasured = ThrowawayPostgres.FindBinDirectory() is not null;
+        if (postgresMeasured)
         {
             context.Progress("starting a throwaway PostgreSQL server");
             await using var postgres = await ThrowawayPostgres.StartAsync();
@@ -56,6 +57,8 @@ public sealed class LedgerBench : IBenchSuite
         else report.Note("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: postgres not measured");
 
         report.AddRatio("sqlite jobs / raw sqlite rows", "sqlite jobs", "raw sqlite inserts");
+        report.AddRatio("memory jobs / raw sqlite rows", "memory jobs", "raw sqlite inserts");
+        if (postgresMeasured) report.AddRatio("postgres jobs / raw sqlite rows", "postgres jobs", "raw sqlite inserts");
         report.AddRatio("sqlite / memory jobs", "sqlite jobs", "memory jobs");
         report.Note($"a job = reserve + its share of a batch ({settlement.BatchMaxJobs} jobs): one capture per consumer, credits to provider, verifier and treasury, a burn; " +
                     $"{ledger.Partitions} ledger partitions, {settlement.Partitions} settlement partitions; latency = reserve sent to batch settled durably");

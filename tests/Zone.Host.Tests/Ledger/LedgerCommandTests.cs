@@ -43,6 +43,34 @@ public sealed class LedgerCommandTests
     }
 
     [Fact]
+    public async Task Bench_ledger_json_reports_every_backend_with_ratios_to_raw_sqlite_and_leaves_a_journal_that_audits_clean()
+    {
+        var data = Directory.CreateTempSubdirectory("zone-bench-ledger-");
+        try
+        {
+            var bench = await Zone("bench", "ledger", "--json", "--data", data.FullName,
+                "--set", "zone.bench.measure-seconds=1", "--set", "zone.bench.warmup-seconds=0");
+            Assert.True(bench.ExitCode == 0, bench.Stderr);
+            var root = JsonDocument.Parse(bench.Stdout).RootElement;
+            var results = root.GetProperty("results").EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!, r => r.GetProperty("value").GetDouble());
+            foreach (var name in new[] { "raw sqlite inserts", "memory jobs", "sqlite jobs", "postgres jobs", "sqlite latency p50", "sqlite latency p99", "sqlite cpu" })
+                Assert.True(results[name] > 0, name);
+            var ratios = root.GetProperty("ratios").EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!, r => r.GetProperty("value").GetDouble());
+            Assert.Equal(results["sqlite jobs"] / results["raw sqlite inserts"], ratios["sqlite jobs / raw sqlite rows"], 6);
+            Assert.Equal(results["memory jobs"] / results["raw sqlite inserts"], ratios["memory jobs / raw sqlite rows"], 6);
+            Assert.Contains(root.GetProperty("notes").EnumerateArray(), n => n.GetString()!.StartsWith("sqlite journal audit: clean", StringComparison.Ordinal));
+
+            var audit = await Zone("ledger", "audit", "--data", data.FullName);
+            Assert.True(audit.ExitCode == 0, audit.Stdout + audit.Stderr);
+            Assert.Contains("audit: clean", audit.Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Audit_of_a_missing_journal_is_a_usage_error()
     {
         var empty = Directory.CreateTempSubdirectory("zone-ledger-empty-");
