@@ -19,6 +19,9 @@ namespace Zone.Host.Bench;
 public sealed class LedgerBench : IBenchSuite
 {
     private const int RawRowsPerTransaction = 1_000;
+    // Jobs in flight. Measured here: 16,000 gave the same or more jobs/s than 40,000 at a quarter of the latency
+    // (fewer jobs alive at once, so fewer objects outlive the collector's young generations); 120,000 only added latency.
+    private const int WindowJobs = 16_000;
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(120);
 
     public string Name => "ledger";
@@ -70,7 +73,7 @@ public sealed class LedgerBench : IBenchSuite
     {
         context.Progress($"{name}: starting node, funding consumers");
         await using var runtime = await LedgerRuntime.StartAsync(settings, ledger, settlement, LogLevel.Error, cancellationToken);
-        var shape = new WorkloadShape($"bench-{name}-{DateTime.UtcNow:yyyyMMddHHmmssfff}", 1_000, 16, 4, new Opg(1_000), 40_000, 1_024, ledger.Partitions, settlement.Partitions, 1 << 20);
+        var shape = new WorkloadShape($"bench-{name}-{DateTime.UtcNow:yyyyMMddHHmmssfff}", 1_000, 16, 4, new Opg(1_000), WindowJobs, 1_024, ledger.Partitions, settlement.Partitions, 1 << 20);
         await runtime.FundAsync(shape, Opg.FromWhole(1_000));
         var workload = runtime.StartWorkload(shape, maxJobs: 0);
         context.Progress($"{name}: warm-up {context.Warmup.TotalSeconds:0} s, measure {context.Measure.TotalSeconds:0} s");
