@@ -200,6 +200,6 @@ public sealed class LedgerPartitionActor : PersistentPartitionActor
 
     private PartitionBalances Balances()
     {
-        return new(PartitionId, _state.AccountSnapshots(), Opg.Sum(_state.Outbox.Values.Select(o => o.Amount)), _state.Minted, _state.Burned);
+        return new(PartitionId, _state.AccountSnapshots(), _state.InFlight, _state.Minted, _state.Burned);
     }
 }

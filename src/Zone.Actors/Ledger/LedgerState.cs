@@ -112,6 +112,8 @@ public sealed record LedgerState(
 
         public int DedupCount => _window.Count;
 
+        public Opg InFlight => Opg.Sum(Outbox.Values.Select(o => o.Amount));
+
         public LedgerAccount? Find(string accountId) => Accounts.GetValueOrDefault(accountId);
 
         public bool TryRemembered(ILedgerCommand command, out DedupAnswer answer) =>

@@ -25,7 +25,7 @@ public static class OutputCommitment
     public static byte[] Compute(ReadOnlySpan<int> shape, ReadOnlySpan<float> values, ReadOnlySpan<long> tokens)
     {
         var length = Domain.Length + sizeof(int) * (2 + shape.Length) + sizeof(float) * values.Length + sizeof(long) * tokens.Length;
-        // One buffer and one-shot hashing: this runs once per job on the worker's hot path.
+        // One buffer for the whole layout, on the stack when it fits: this runs once per job on the worker's hot path.
         const int maxStackBytes = 1024;
         var rented = length > maxStackBytes ? ArrayPool<byte>.Shared.Rent(length) : null;
         try

@@ -9,8 +9,7 @@ public sealed class LedgerCommandTests
     [Fact]
     public async Task Audit_balances_and_prove_read_the_journal_the_load_left()
     {
-        var data = Directory.CreateTempSubdirectory("zone-ledger-cli-");
-        try
+        await InTempDirectory("zone-ledger-cli-", async data =>
         {
             var load = await Zone("ledger", "load", "--data", data.FullName, "--jobs", "300", "--set", "zone.settlement.batch-max-wait=200ms");
             Assert.True(load.ExitCode == 0, load.Stderr);
@@ -35,18 +34,13 @@ public sealed class LedgerCommandTests
             var unknown = await Zone("ledger", "prove", "no-such-job", "--data", data.FullName);
             Assert.Equal(2, unknown.ExitCode);
             Assert.Contains("no-such-job", unknown.Stderr, StringComparison.Ordinal);
-        }
-        finally
-        {
-            data.Delete(recursive: true);
-        }
+        });
     }
 
     [Fact]
     public async Task Bench_ledger_json_reports_every_backend_with_ratios_to_raw_sqlite_and_leaves_a_journal_that_audits_clean()
     {
-        var data = Directory.CreateTempSubdirectory("zone-bench-ledger-");
-        try
+        await InTempDirectory("zone-bench-ledger-", async data =>
         {
             var bench = await Zone("bench", "ledger", "--json", "--data", data.FullName,
                 "--set", "zone.bench.measure-seconds=1", "--set", "zone.bench.warmup-seconds=0");
@@ -63,27 +57,25 @@ public sealed class LedgerCommandTests
             var audit = await Zone("ledger", "audit", "--data", data.FullName);
             Assert.True(audit.ExitCode == 0, audit.Stdout + audit.Stderr);
             Assert.Contains("audit: clean", audit.Stdout, StringComparison.Ordinal);
-        }
-        finally
-        {
-            data.Delete(recursive: true);
-        }
+        });
     }
 
     [Fact]
     public async Task Audit_of_a_missing_journal_is_a_usage_error()
     {
-        var empty = Directory.CreateTempSubdirectory("zone-ledger-empty-");
-        try
+        await InTempDirectory("zone-ledger-empty-", async empty =>
         {
             var audit = await Zone("ledger", "audit", "--data", empty.FullName);
             Assert.Equal(2, audit.ExitCode);
             Assert.Contains("no journal", audit.Stderr, StringComparison.Ordinal);
-        }
-        finally
-        {
-            empty.Delete(recursive: true);
-        }
+        });
+    }
+
+    private static async Task InTempDirectory(string prefix, Func<DirectoryInfo, Task> test)
+    {
+        var directory = Directory.CreateTempSubdirectory(prefix);
+        try { await test(directory); }
+        finally { directory.Delete(recursive: true); }
     }
 
     private static Task<ZoneProcess.Outcome> Zone(params string[] arguments) => ZoneProcess.RunAsync(ZoneProcess.StartInfo(arguments), TimeSpan.FromMinutes(3));

@@ -85,13 +85,20 @@ public sealed class InferenceWorkerTests() : TestKit("akka.loglevel = WARNING")
         Assert.Equal(["good-1", "good-2"], served.Jobs.Select(j => j.JobId));
     }
 
-    [Fact]
-    public void The_queue_bound_counts_the_jobs_of_a_multi_job_message()
+    /// <summary>A worker of batch size 1 and queue length 2, held inside the forward pass of job "busy" until the model's gate opens.</summary>
+    private (IActorRef Worker, GatedModel Model) BusyWorkerWithQueueOfTwo()
     {
         var model = new GatedModel();
         var worker = Sys.ActorOf(InferenceWorker.Props(model, new InferenceWorkerSettings(MaxBatchSize: 1, MaxQueueLength: 2)));
         worker.Tell(new Infer("busy", TensorInput.OfFloat32([0f, 0f], 2)));
         Assert.True(model.FirstBatchStarted.Wait(ReplyTimeout));
+        return (worker, model);
+    }
+
+    [Fact]
+    public void The_queue_bound_counts_the_jobs_of_a_multi_job_message()
+    {
+        var (worker, model) = BusyWorkerWithQueueOfTwo();
 
         worker.Tell(new InferMany(Enumerable.Range(1, 4).Select(i => new Infer($"job-{i}", TensorInput.OfFloat32([i, i], 2))).ToArray()));
         model.Gate.Set();
@@ -133,10 +140,7 @@ public sealed class InferenceWorkerTests() : TestKit("akka.loglevel = WARNING")
     [Fact]
     public void Requests_beyond_the_queue_bound_are_rejected_explicitly()
     {
-        var model = new GatedModel();
-        var worker = Sys.ActorOf(InferenceWorker.Props(model, new InferenceWorkerSettings(MaxBatchSize: 1, MaxQueueLength: 2)));
-        worker.Tell(new Infer("busy", TensorInput.OfFloat32([0f, 0f], 2)));
-        Assert.True(model.FirstBatchStarted.Wait(ReplyTimeout));
+        var (worker, model) = BusyWorkerWithQueueOfTwo();
 
         for (var i = 1; i <= 4; i++) worker.Tell(new Infer($"job-{i}", TensorInput.OfFloat32([i, i], 2)));
         model.Gate.Set();
