@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.Collections.Immutable;
-using System.Security.Cryptography;
 using System.Text;
 using Zone.Actors.Money;
+using Zone.Inference.Commitments;
 
 namespace Zone.Actors.Settlement;
 
@@ -24,25 +24,25 @@ public static class MerkleTree
 
     public static byte[] Leaf(string jobId, ReadOnlySpan<byte> inputHash, ReadOnlySpan<byte> outputHash, Opg amount)
     {
-        var id = Encoding.UTF8.GetBytes(jobId);
-        var buffer = new byte[1 + 4 + id.Length + 4 + inputHash.Length + 4 + outputHash.Length + 8];
-        var span = buffer.AsSpan();
+        // Two hashes per job are computed here (a leaf and, amortised, a node): the buffer stays on the stack and
+        // Sha256 skips .NET's per-call EVP overhead, which was 5-8 % of the ledger bench's CPU.
+        var idLength = Encoding.UTF8.GetByteCount(jobId);
+        var length = 1 + 4 + idLength + 4 + inputHash.Length + 4 + outputHash.Length + 8;
+        var span = length <= 512 ? stackalloc byte[length] : new byte[length];
         span[0] = LeafPrefix;
-        var at = 1;
-        at = WriteField(span, at, id);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[1..], (uint)idLength);
+        var at = 1 + 4 + Encoding.UTF8.GetBytes(jobId, span[5..]);
         at = WriteField(span, at, inputHash);
         at = WriteField(span, at, outputHash);
         BinaryPrimitives.WriteInt64LittleEndian(span[at..], amount.Nano);
-        return SHA256.HashData(buffer);
+        return Sha256.Hash(span);
     }
 
     public static byte[] Node(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
     {
-        Span<byte> buffer = stackalloc byte[1 + left.Length + right.Length];
-        buffer[0] = NodePrefix;
-        left.CopyTo(buffer[1..]);
-        right.CopyTo(buffer[(1 + left.Length)..]);
-        return SHA256.HashData(buffer);
+        var digest = new byte[Sha256.HashSize];
+        Sha256.Hash([NodePrefix], left, right, digest);
+        return digest;
     }
 
     public static byte[] Root(IReadOnlyList<byte[]> leaves)

@@ -104,6 +104,7 @@ public sealed class InferenceBench : IBenchSuite
         report.Note($"max batch size {batchSize}, max wait {inference.Worker.MaxWaitMicros} µs, libtorch threads {get_num_threads()}, device {device.type}");
         report.Note($"raw and worker phases alternate in {Rounds} short rounds (measure-seconds / {Rounds}, and at least {MinBatchesPerRound} worker batches) " +
             "and the best round of each is kept: the cores are shared, and the least disturbed round is the comparable one");
+        report.Note($"output commitments: {Sha256.Implementation}");
         report.Note("every forward pass is padded to at least 16 rows so commitments are batch-invariant; 'added latency' is the worker's median over the padded raw pass");
         report.Note($"closed loop, {jobsInFlight} jobs in flight: '{bulk}' keep their jobs in InferMany messages and send one message of new jobs per reply; " +
             $"'{single}' send one Infer per job; either way the worker validates each job, batches, pads, runs, hashes every output (SHA-256 commitment) and replies");

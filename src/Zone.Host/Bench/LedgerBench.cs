@@ -8,6 +8,7 @@ using Zone.Actors.Ledger;
 using Zone.Actors.Money;
 using Zone.Actors.Settlement;
 using Zone.Host.Ledger;
+using Zone.Inference.Commitments;
 
 namespace Zone.Host.Bench;
 
@@ -65,6 +66,7 @@ public sealed class LedgerBench : IBenchSuite
         report.AddRatio("sqlite / memory jobs", "sqlite jobs", "memory jobs");
         report.Note($"a job = reserve + its share of a batch ({settlement.BatchMaxJobs} jobs): one capture per consumer, credits to provider, verifier and treasury, a burn; " +
                     $"{ledger.Partitions} ledger partitions, {settlement.Partitions} settlement partitions; latency = reserve sent to batch settled durably");
+        report.Note($"Merkle leaves and nodes: {Sha256.Implementation}");
         return report;
     }
 

@@ -51,4 +51,14 @@ public sealed class MerkleTreeTests
         Assert.Equal(root, MerkleTree.Root([root]));
         Assert.NotEqual(MerkleTree.Node(leaves[0], leaves[1]), SHA256.HashData([.. leaves[0], .. leaves[1]]));
     }
+
+    [Fact]
+    public void A_leaf_is_the_hash_of_its_documented_layout()
+    {
+        // Journals hold roots computed from this layout: it must never change.
+        var input = SHA256.HashData([1]);
+        var output = SHA256.HashData([2]);
+        byte[] layout = [MerkleTree.LeafPrefix, 6, 0, 0, 0, .. "job-é"u8, 32, 0, 0, 0, .. input, 32, 0, 0, 0, .. output, .. BitConverter.GetBytes(7_000_000_000L)];
+        Assert.Equal(SHA256.HashData(layout), MerkleTree.Leaf("job-é", input, output, Opg.FromWhole(7)));
+    }
 }
