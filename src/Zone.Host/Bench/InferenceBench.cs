@@ -84,28 +84,34 @@ public sealed class InferenceBench : IBenchSuite
             report.Add($"{id} worker throughput, single-job messages", singleRounds.Max(), $"{workload.Unit}/s, best of {Rounds} ({single})");
             report.Add($"{id} worker compute per batch, single-job messages", served.LastMeanComputeMicros[single], "µs (last round)");
 
-            context.Progress($"{id}: latency at batch 1, raw and through the worker");
+            context.Progress($"{id}: latency at batch 1, raw and through the worker, in alternating pairs");
             var rawLatency = new List<double>();
-            var paddedLatency = new List<double>();
-            var servedLatency = new List<double>();
-            for (var i = 0; i < Rounds; i++)
-            {
-                rawLatency.Add(await rawThread.Run(() => raw.MedianLatencyMicros(1, round)));
-                paddedLatency.Add(await rawThread.Run(() => raw.MedianLatencyMicros(BatchInvariance.MinRowsPerForward, round)));
-                servedLatency.Add(await served.MedianLatencyMicros(round));
-            }
+            for (var i = 0; i < Rounds; i++) rawLatency.Add(await rawThread.Run(() => raw.MedianLatencyMicros(1, round)));
+            var pairs = await LatencyPairs(raw, served, rawThread, context.Measure);
+            // The worker's cost around its forward pass, per job: exact, whatever the pass itself took at that moment.
+            var added = pairs.Select(p => p.Worker.Micros - p.Worker.ForwardMicros).ToList();
+            // Against the raw pass measured just before or after: the same cost plus the two passes' difference.
+            var addedOverRaw = pairs.Select(p => p.Worker.Micros - p.Raw).ToList();
             report.Add($"{id} raw latency batch 1", rawLatency.Min(), $"µs median, best of {Rounds}");
-            report.Add($"{id} raw latency batch 1 padded to 16", paddedLatency.Min(), $"µs median, best of {Rounds} (1 row + 15 zero rows, as the worker pads)");
-            report.Add($"{id} worker latency batch 1", servedLatency.Min(), $"µs median, best of {Rounds}");
-            report.Add($"{id} added latency at batch 1", servedLatency.Min() - paddedLatency.Min(), "µs (worker - padded raw)");
+            report.Add($"{id} raw latency batch 1 padded to 16", Median(pairs.Select(p => p.Raw).ToList()), $"µs median of {pairs.Count} passes (1 row + 15 zero rows, as the worker pads)");
+            report.Add($"{id} worker forward pass, lone job", Median(pairs.Select(p => p.Worker.ForwardMicros).ToList()), $"µs median of {pairs.Count} (the same padded pass, timed inside the worker)");
+            report.Add($"{id} worker latency batch 1", Median(pairs.Select(p => p.Worker.Micros).ToList()), $"µs median of {pairs.Count} lone jobs (round trip)");
+            report.Add($"{id} worker compute beside the pass, lone job", Median(pairs.Select(p => p.Worker.ComputeMicros - p.Worker.ForwardMicros).ToList()),
+                "µs median (packing, copying out, hashing; the rest of the added latency is messaging)");
+            report.Add($"{id} added latency at batch 1", Median(added), "µs median (round trip - the job's own forward pass)");
+            report.Add($"{id} added latency over the raw pass", Median(addedOverRaw), $"µs median of {pairs.Count} paired differences (round trip - padded raw pass)");
+            report.Note($"{id}: interquartile ranges: added latency {Percentile(added, 0.25):0} to {Percentile(added, 0.75):0} µs, " +
+                        $"over the raw pass {Percentile(addedOverRaw, 0.25):0} to {Percentile(addedOverRaw, 0.75):0} µs");
             report.AddRatio($"{id} worker / raw throughput", $"{id} worker throughput", $"{id} raw forward throughput");
             report.AddRatio($"{id} worker / raw throughput, single-job messages", $"{id} worker throughput, single-job messages", $"{id} raw forward throughput");
         }
+
         report.Note($"max batch size {batchSize}, max wait {inference.Worker.MaxWaitMicros} µs, libtorch threads {get_num_threads()}, device {device.type}");
         report.Note($"raw and worker phases alternate in {Rounds} short rounds (measure-seconds / {Rounds}, and at least {MinBatchesPerRound} worker batches) " +
             "and the best round of each is kept: the cores are shared, and the least disturbed round is the comparable one");
         report.Note($"output commitments: {Sha256.Implementation}");
-        report.Note("every forward pass is padded to at least 16 rows so commitments are batch-invariant; 'added latency' is the worker's median over the padded raw pass");
+        report.Note("every forward pass is padded to at least 16 rows so commitments are batch-invariant; 'added latency' is a lone job's round trip through the worker minus its own forward pass " +
+            "(messaging, queueing, validation, packing, copying out, hashing); 'over the raw pass' subtracts the padded raw pass measured back to back with it instead");
         report.Note($"closed loop, {jobsInFlight} jobs in flight: '{bulk}' keep their jobs in InferMany messages and send one message of new jobs per reply; " +
             $"'{single}' send one Infer per job; either way the worker validates each job, batches, pads, runs, hashes every output (SHA-256 commitment) and replies");
         report.Note($"language model: a raw pass over [batch, {CharTransformer.Context}] windows yields one token per row; worker jobs generate {GeneratedTokensPerJob} tokens " +
@@ -202,13 +208,25 @@ public sealed class InferenceBench : IBenchSuite
             return passes * batchSize / elapsed.TotalSeconds;
         }
 
+        public double MedianLatencyMicros(int rows, TimeSpan duration)
+        {
+            using var batch = _rows.narrow(0, 0, rows).contiguous();
+            return MedianMicros(duration, () => Forward(batch));
+        }
+
         /// <summary>One real row, followed by zero rows up to <paramref name="paddedRows"/>: the very pass a lone job runs in the worker.</summary>
-        public double MedianLatencyMicros(int paddedRows, TimeSpan duration)
+        public Tensor LoneRowPadded(int paddedRows)
         {
             using var real = _rows.narrow(0, 0, 1);
             using var padding = zeros([paddedRows - 1, .. real.shape.Skip(1)], real.dtype, real.device);
-            using var batch = cat([real, padding], 0);
-            return MedianMicros(duration, () => Forward(batch));
+            return cat([real, padding], 0);
+        }
+
+        public double PassMicros(Tensor batch)
+        {
+            var start = Stopwatch.GetTimestamp();
+            Forward(batch);
+            return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         }
 
         private void Forward(Tensor batch)
@@ -258,9 +276,9 @@ public sealed class InferenceBench : IBenchSuite
             return completed.Jobs * _unitsPerJob / completed.Elapsed.TotalSeconds;
         }
 
-        public async Task<double> MedianLatencyMicros(TimeSpan duration) =>
-            (await _latencyDriver.Ask<ClosedLoopDriver.Completed>(new ClosedLoopDriver.Run(duration, new Load(1, 1, Bulk: false)), _timeout + duration))
-            .MedianLatencyMicros;
+        /// <summary>The round trip of one job alone in the worker, timed by the driver actor (the Ask's own cost is outside it).</summary>
+        public Task<ClosedLoopDriver.LoneJobCompleted> LoneJob() =>
+            _latencyDriver.Ask<ClosedLoopDriver.LoneJobCompleted>(ClosedLoopDriver.LoneJob.Instance, _timeout);
 
         public async ValueTask DisposeAsync()
         {
@@ -268,6 +286,35 @@ public sealed class InferenceBench : IBenchSuite
             await _latencyDriver.GracefulStop(_timeout);
             await _worker.GracefulStop(_timeout);
         }
+    }
+
+    /// <summary>
+    /// A padded raw pass and a lone job through the worker, back to back, for <paramref name="duration"/>; which goes
+    /// first alternates. A pass's own time drifts by 10-20 % between moments on a shared machine, which swamped
+    /// the difference when raw and worker were measured in separate rounds (-230 to +270 µs for the CNN); a pair's
+    /// two halves share the moment, so the median of their differences is the worker's own cost.
+    /// </summary>
+    private static async Task<List<(double Raw, ClosedLoopDriver.LoneJobCompleted Worker)>> LatencyPairs(RawForward raw, ServedForward served, DedicatedThread rawThread, TimeSpan duration)
+    {
+        using var padded = raw.LoneRowPadded(BatchInvariance.MinRowsPerForward);
+        await rawThread.Run(() => raw.PassMicros(padded));
+        await served.LoneJob();
+        var pairs = new List<(double Raw, ClosedLoopDriver.LoneJobCompleted Worker)>();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration && pairs.Count < MaxLatencySamples)
+        {
+            if (pairs.Count % 2 == 0)
+            {
+                var rawMicros = await rawThread.Run(() => raw.PassMicros(padded));
+                pairs.Add((rawMicros, await served.LoneJob()));
+            }
+            else
+            {
+                var lone = await served.LoneJob();
+                pairs.Add((await rawThread.Run(() => raw.PassMicros(padded)), lone));
+            }
+        }
+        return pairs;
     }
 
     private static double MedianMicros(TimeSpan duration, Action action)
@@ -296,11 +343,13 @@ public sealed class InferenceBench : IBenchSuite
         return (count, clock.Elapsed);
     }
 
-    private static double Median(List<double> samples)
+    private static double Median(List<double> samples) => Percentile(samples, 0.5);
+
+    private static double Percentile(List<double> samples, double quantile)
     {
         if (samples.Count == 0) return double.NaN;
         samples.Sort();
-        return samples[samples.Count / 2];
+        return samples[Math.Min(samples.Count - 1, (int)(quantile * samples.Count))];
     }
 
     /// <summary>Runs one round: starts the load's requesters at once and adds up what they report when they are done.</summary>
@@ -308,15 +357,22 @@ public sealed class InferenceBench : IBenchSuite
     {
         public sealed record Run(TimeSpan Duration, Load Load);
 
-        public sealed record Completed(long Jobs, TimeSpan Elapsed, double MedianLatencyMicros, double MeanBatchSize, double MeanComputeMicros);
+        public sealed record Completed(long Jobs, TimeSpan Elapsed, double MeanBatchSize, double MeanComputeMicros);
+
+        public sealed record LoneJob
+        {
+            public static readonly LoneJob Instance = new();
+        }
+
+        public sealed record LoneJobCompleted(double Micros, double ComputeMicros, double ForwardMicros);
 
         private readonly IActorRef _worker;
         private readonly InferenceInput[] _inputs;
-        private readonly List<double> _latencies = [];
         private IActorRef _replyTo = ActorRefs.Nobody;
         private Stopwatch _clock = new();
         private long _jobs, _batchSizeSum, _computeMicrosSum;
-        private int _running, _round;
+        private int _running, _round, _nextLoneInput;
+        private long _loneSentAt;
 
         public ClosedLoopDriver(IActorRef worker, InferenceInput[] inputs)
         {
@@ -324,21 +380,27 @@ public sealed class InferenceBench : IBenchSuite
             _inputs = inputs;
             Receive<Run>(Start);
             Receive<Requester.Finished>(OnFinished);
+            Receive<LoneJob>(_ =>
+            {
+                _replyTo = Sender;
+                _loneSentAt = Stopwatch.GetTimestamp();
+                _worker.Tell(new Infer("lone", _inputs[_nextLoneInput++ % _inputs.Length]));
+            });
+            Receive<InferenceCompleted>(c => _replyTo.Tell(new LoneJobCompleted(Stopwatch.GetElapsedTime(_loneSentAt).TotalMicroseconds, c.ComputeMicros, c.ForwardMicros)));
+            Receive<InferenceRejected>(r => throw new InvalidOperationException($"bench job rejected: {r.Reason} {r.Detail}"));
         }
 
         private void Start(Run run)
         {
             (_replyTo, _jobs, _batchSizeSum, _computeMicrosSum, _running) = (Sender, 0, 0, 0, run.Load.Requesters);
-            _latencies.Clear();
             _round++;
             _clock = Stopwatch.StartNew();
             var deadline = Stopwatch.GetTimestamp() + (long)(run.Duration.TotalSeconds * Stopwatch.Frequency);
-            var latencySamplesEach = MaxLatencySamples / run.Load.Requesters;
             for (var i = 0; i < run.Load.Requesters; i++)
             {
                 // Requesters start at different inputs, so a batch holds different samples.
                 var first = i * run.Load.JobsInFlightEach;
-                Context.ActorOf(Props.Create(() => new Requester(_worker, _inputs, first, run.Load, deadline, latencySamplesEach)), $"r{_round}-{i}");
+                Context.ActorOf(Props.Create(() => new Requester(_worker, _inputs, first, run.Load, deadline)), $"r{_round}-{i}");
             }
         }
 
@@ -347,9 +409,8 @@ public sealed class InferenceBench : IBenchSuite
             _jobs += finished.Jobs;
             _batchSizeSum += finished.BatchSizeSum;
             _computeMicrosSum += finished.ComputeMicrosSum;
-            _latencies.AddRange(finished.LatenciesMicros);
             if (--_running > 0) return;
-            _replyTo.Tell(new Completed(_jobs, _clock.Elapsed, Median(_latencies), _jobs == 0 ? 0 : (double)_batchSizeSum / _jobs,
+            _replyTo.Tell(new Completed(_jobs, _clock.Elapsed, _jobs == 0 ? 0 : (double)_batchSizeSum / _jobs,
                 _jobs == 0 ? 0 : (double)_computeMicrosSum / _jobs));
         }
     }
@@ -360,24 +421,20 @@ public sealed class InferenceBench : IBenchSuite
     /// </summary>
     private sealed class Requester : ReceiveActor
     {
-        public sealed record Finished(long Jobs, long BatchSizeSum, long ComputeMicrosSum, List<double> LatenciesMicros);
+        public sealed record Finished(long Jobs, long BatchSizeSum, long ComputeMicrosSum);
 
         private readonly IActorRef _worker;
         private readonly InferenceInput[] _inputs;
         private readonly bool _bulk;
         private readonly long _deadline;
-        private readonly int _maxLatencySamples;
         private readonly string[] _slotIds;
-        private readonly long[] _sentAt;
-        private readonly List<double> _latencies = [];
         private long _next, _jobs, _batchSizeSum, _computeMicrosSum;
         private int _inFlight;
 
-        public Requester(IActorRef worker, InferenceInput[] inputs, int firstInput, Load load, long deadlineTimestamp, int maxLatencySamples)
+        public Requester(IActorRef worker, InferenceInput[] inputs, int firstInput, Load load, long deadlineTimestamp)
         {
-            (_worker, _inputs, _next, _bulk, _deadline, _maxLatencySamples) = (worker, inputs, firstInput, load.Bulk, deadlineTimestamp, maxLatencySamples);
+            (_worker, _inputs, _next, _bulk, _deadline) = (worker, inputs, firstInput, load.Bulk, deadlineTimestamp);
             _slotIds = Enumerable.Range(0, load.JobsInFlightEach).Select(i => i.ToString()).ToArray();
-            _sentAt = new long[load.JobsInFlightEach];
             Receive<InferenceCompleted>(completed => Replace([Record(completed)]));
             Receive<InferManyCompleted>(many => Replace(many.Jobs.Select(Record).ToArray()));
             Receive<InferenceRejected>(r => throw new InvalidOperationException($"bench job rejected: {r.Reason} {r.Detail}"));
@@ -395,7 +452,6 @@ public sealed class InferenceBench : IBenchSuite
             _jobs++;
             _batchSizeSum += completed.BatchSize;
             _computeMicrosSum += completed.ComputeMicros;
-            if (_latencies.Count < _maxLatencySamples) _latencies.Add(Stopwatch.GetElapsedTime(_sentAt[slot]).TotalMicroseconds);
             return slot;
         }
 
@@ -408,19 +464,14 @@ public sealed class InferenceBench : IBenchSuite
             }
             _inFlight -= slots.Length;
             if (_inFlight > 0) return;
-            Context.Parent.Tell(new Finished(_jobs, _batchSizeSum, _computeMicrosSum, _latencies));
+            Context.Parent.Tell(new Finished(_jobs, _batchSizeSum, _computeMicrosSum));
             Context.Stop(Self);
         }
 
         private void Send(int[] slots)
         {
-            var now = Stopwatch.GetTimestamp();
             var jobs = new Infer[slots.Length];
-            for (var i = 0; i < slots.Length; i++)
-            {
-                _sentAt[slots[i]] = now;
-                jobs[i] = new Infer(_slotIds[slots[i]], _inputs[_next++ % _inputs.Length]);
-            }
+            for (var i = 0; i < slots.Length; i++) jobs[i] = new Infer(_slotIds[slots[i]], _inputs[_next++ % _inputs.Length]);
             if (_bulk) _worker.Tell(new InferMany(jobs));
             else
                 foreach (var job in jobs) _worker.Tell(job);

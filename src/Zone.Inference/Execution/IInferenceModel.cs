@@ -12,4 +12,7 @@ public interface IInferenceModel : IDisposable
 
     /// <summary>Runs validated inputs as one batch; outputs are in input order and do not depend on the batch.</summary>
     IReadOnlyList<InferenceOutput> Execute(IReadOnlyList<InferenceInput> batch);
+
+    /// <summary>Time the last <see cref="Execute"/> spent inside the module's forward passes; the rest went to packing, copying out and hashing.</summary>
+    TimeSpan LastForwardTime { get; }
 }

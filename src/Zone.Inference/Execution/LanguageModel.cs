@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using TorchSharp;
 using Zone.Inference.Commitments;
 using Zone.Inference.Zoo;
 using static TorchSharp.torch;
@@ -30,8 +33,11 @@ public sealed class LanguageModel(ModelSpec spec, CharTransformer module, Device
         return null;
     }
 
+    public TimeSpan LastForwardTime { get; private set; }
+
     public IReadOnlyList<InferenceOutput> Execute(IReadOnlyList<InferenceInput> batch)
     {
+        LastForwardTime = TimeSpan.Zero;
         var outputs = new List<InferenceOutput>(batch.Count);
         for (var start = 0; start < batch.Count; start += BatchInvariance.MaxRowsPerForward)
             outputs.AddRange(Generate(batch.Skip(start).Take(BatchInvariance.MaxRowsPerForward).Cast<GenerationInput>().ToArray()));
@@ -81,11 +87,19 @@ public sealed class LanguageModel(ModelSpec spec, CharTransformer module, Device
         }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var logits = module.forward(tensor(windows, [paddedRows, context]).to(device));
-        // Copy out only each row's last position: the full [rows, context, vocabulary] block is 64x larger.
-        var positions = tensor(lastPositions.Select((p, row) => (long)(row * context + p)).ToArray()).to(device);
-        var last = logits.view(-1, vocabulary).index_select(0, positions).cpu().contiguous().data<float>().ToArray();
-        return Enumerable.Range(0, sequences.Count).Select(row => last.AsSpan(row * vocabulary, vocabulary).ToArray()).ToArray();
+        var input = tensor(windows, [paddedRows, context]).to(device);
+        var started = Stopwatch.GetTimestamp();
+        var logits = module.forward(input);
+        LastForwardTime += Stopwatch.GetElapsedTime(started);
+        if (logits.device_type != DeviceType.CPU) logits = logits.cpu();
+        if (!logits.is_contiguous()) logits = logits.contiguous();
+        // Copy out only each row's last position, straight from the tensor's memory: an index_select and a
+        // TensorAccessor copy of the same 96 values measured ~110 µs, a tenth of a lone job's pass.
+        ReadOnlySpan<float> all = MemoryMarshal.Cast<byte, float>(logits.bytes);
+        var result = new float[sequences.Count][];
+        for (var row = 0; row < sequences.Count; row++)
+            result[row] = all.Slice((row * context + lastPositions[row]) * vocabulary, vocabulary).ToArray();
+        return result;
     }
 
     internal static long Choose(float[] logits, Sampling sampling, ref SeededRandom random)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using TorchSharp;
@@ -28,8 +29,11 @@ public sealed class TensorModel(ModelSpec spec, Func<Tensor, Tensor> forward, De
         return null;
     }
 
+    public TimeSpan LastForwardTime { get; private set; }
+
     public IReadOnlyList<InferenceOutput> Execute(IReadOnlyList<InferenceInput> batch)
     {
+        LastForwardTime = TimeSpan.Zero;
         var outputs = new InferenceOutput[batch.Count];
         for (var start = 0; start < batch.Count; start += BatchInvariance.MaxRowsPerForward)
         {
@@ -56,7 +60,9 @@ public sealed class TensorModel(ModelSpec spec, Func<Tensor, Tensor> forward, De
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var input = _inputBuffer.narrow(0, 0, paddedRows);
+        var started = Stopwatch.GetTimestamp();
         var output = forward(device.type == DeviceType.CPU ? input : input.to(device));
+        LastForwardTime += Stopwatch.GetElapsedTime(started);
         if (output.device_type != DeviceType.CPU) output = output.cpu();
         if (output.dtype != ScalarType.Float32) output = output.to_type(ScalarType.Float32);
         if (!output.is_contiguous()) output = output.contiguous();

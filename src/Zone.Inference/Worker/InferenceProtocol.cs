@@ -18,10 +18,11 @@ public sealed record InferManyCompleted(IReadOnlyList<InferenceCompleted> Jobs) 
 
 /// <summary>
 /// A job's result. <see cref="QueueMicros"/> is the time from arrival to the start of its batch;
-/// <see cref="ComputeMicros"/> is the whole batch's forward time, which every job of the batch shared.
+/// <see cref="ComputeMicros"/> is the whole batch's time in the model (packing, forward passes, copying out, hashing),
+/// which every job of the batch shared; <see cref="ForwardMicros"/> is the part of it spent inside the forward passes.
 /// </summary>
 public sealed record InferenceCompleted(string JobId, string ModelId, string WeightsSha256, InferenceOutput Output,
-    long QueueMicros, long ComputeMicros, int BatchSize) : IInferenceMessage
+    long QueueMicros, long ComputeMicros, long ForwardMicros, int BatchSize) : IInferenceMessage
 {
     public byte[] Commitment => Output.Commitment;
     public long Flops => Output.Flops;

@@ -152,11 +152,11 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
         }
         _batches++;
         _completed += batch.Length;
-        Reply(batch, outputs, started, MicrosBetween(started, Stopwatch.GetTimestamp()));
+        Reply(batch, outputs, started, MicrosBetween(started, Stopwatch.GetTimestamp()), (long)_model.LastForwardTime.TotalMicroseconds);
     }
 
     /// <summary>A single job gets its own reply; grouped jobs get one reply per sender for the whole batch.</summary>
-    private void Reply(Pending[] batch, IReadOnlyList<InferenceOutput> outputs, long startedTimestamp, long computeMicros)
+    private void Reply(Pending[] batch, IReadOnlyList<InferenceOutput> outputs, long startedTimestamp, long computeMicros, long forwardMicros)
     {
         // A batch holds at most 256 jobs and usually a few senders: a linear scan finds a sender's group.
         List<(IActorRef ReplyTo, List<InferenceCompleted> Jobs)>? groups = null;
@@ -164,7 +164,7 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
         {
             var pending = batch[i];
             var completed = new InferenceCompleted(pending.Request.JobId, _model.Spec.Id, _model.Spec.WeightsSha256, outputs[i],
-                MicrosBetween(pending.ArrivedTimestamp, startedTimestamp), computeMicros, batch.Length);
+                MicrosBetween(pending.ArrivedTimestamp, startedTimestamp), computeMicros, forwardMicros, batch.Length);
             if (!pending.Grouped)
             {
                 pending.ReplyTo.Tell(completed);

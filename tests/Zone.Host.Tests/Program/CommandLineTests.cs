@@ -112,6 +112,9 @@ public sealed class CommandLineTests
         foreach (var name in new[] { "raw forward throughput", "worker throughput", "worker throughput, single-job messages", "worker latency batch 1" })
             Assert.True(results[$"fashion-mlp {name}"] > 0, name);
         Assert.InRange(results["fashion-mlp worker mean batch"], 1, 64);
+        // A lone job's round trip holds its own forward pass and what the worker adds around it.
+        Assert.InRange(results["fashion-mlp worker forward pass, lone job"], 1, results["fashion-mlp worker latency batch 1"]);
+        Assert.InRange(results["fashion-mlp added latency at batch 1"], 1, results["fashion-mlp worker latency batch 1"]);
         var ratios = json.RootElement.GetProperty("ratios").EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!, r => r.GetProperty("of").GetString());
         Assert.Equal("fashion-mlp raw forward throughput", ratios["fashion-mlp worker / raw throughput"]);
         Assert.Equal("fashion-mlp raw forward throughput", ratios["fashion-mlp worker / raw throughput, single-job messages"]);

@@ -25,5 +25,7 @@ internal sealed class GatedModel : IInferenceModel
             .ToArray();
     }
 
+    public TimeSpan LastForwardTime => TimeSpan.Zero;
+
     public void Dispose() => Gate.Set();
 }

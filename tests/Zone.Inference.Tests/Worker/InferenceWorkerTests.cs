@@ -28,6 +28,7 @@ public sealed class InferenceWorkerTests() : TestKit("akka.loglevel = WARNING")
         Assert.Equal(expected.Commitment, reply.Commitment);
         Assert.Equal(MlpClassifier.FlopsPerSample, reply.Flops);
         Assert.True(reply.QueueMicros >= 0 && reply.ComputeMicros > 0);
+        Assert.InRange(reply.ForwardMicros, 1, reply.ComputeMicros);
     }
 
     [Fact]
@@ -216,6 +217,8 @@ public sealed class InferenceWorkerTests() : TestKit("akka.loglevel = WARNING")
         Assert.NotEqual(seeded.Output.GeneratedTokens, otherSeed.Output.GeneratedTokens);
         Assert.Equal([24, 96], greedy.Output.Shape);
         Assert.Equal(24 * CharTransformer.FlopsPerToken, greedy.Flops);
+        // 24 tokens are 24 forward passes, all inside the job's compute time.
+        Assert.InRange(greedy.ForwardMicros, 24, greedy.ComputeMicros);
         var text = Zone.Inference.Data.CharacterVocabulary.Decode(greedy.Output.GeneratedTokens);
         Assert.Equal(24, text.Length);
     }
