@@ -28,12 +28,28 @@ public sealed class ZoneSerializer : SerializerWithStringManifest
 
     public override object FromBinary(byte[] bytes, string manifest) => Decode(bytes, manifest);
 
+    /// <summary>Writers up to this size are kept for the thread's next message; a rare larger one is let go.</summary>
+    private const int MaxKeptWriterBytes = 4 << 20;
+
+    // One writer per thread, reused. A journal event holding a large group commit is hundreds of KB, and a fresh writer
+    // doubling its way up to that allocated each step on the large-object heap, which drove gen2 collections.
+    [ThreadStatic] private static ZoneWriter? _spareWriter;
+
     public static byte[] Encode(object message)
     {
         var codec = Registry.CodecFor(message.GetType());
-        var writer = new ZoneWriter();
-        codec.Write(writer, message);
-        return writer.ToArray();
+        var writer = _spareWriter ?? new ZoneWriter();
+        _spareWriter = null; // a codec that encodes a nested message on this thread meanwhile gets a writer of its own
+        try
+        {
+            writer.Reset();
+            codec.Write(writer, message);
+            return writer.ToArray();
+        }
+        finally
+        {
+            if (writer.Capacity <= MaxKeptWriterBytes) _spareWriter = writer;
+        }
     }
 
     public static object Decode(byte[] bytes, string manifest)

@@ -18,6 +18,8 @@ public sealed class ZoneWriter
 
     public int Length => _length;
 
+    public int Capacity => _buffer.Length;
+
     public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
 
     public void Reset() => _length = 0;

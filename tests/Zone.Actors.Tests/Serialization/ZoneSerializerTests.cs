@@ -3,6 +3,8 @@ using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
 using Zone.Actors.Hosting;
+using Zone.Actors.Ledger;
+using Zone.Actors.Money;
 using Zone.Actors.Serialization;
 
 namespace Zone.Actors.Tests.Serialization;
@@ -46,6 +48,26 @@ public sealed class ZoneSerializerTests : Akka.TestKit.Xunit2.TestKit
 
         Assert.IsType(type, decoded);
         Assert.True(SampleMessages.DeepEqual(original, decoded), $"{typeName} changed in the round trip:\n{original}\n{decoded}");
+    }
+
+    [Fact]
+    public void A_reused_writer_leaves_nothing_of_a_larger_message_in_the_next_one()
+    {
+        // Encode keeps one writer per thread: a large group commit, then a small command, must each encode alone.
+        var large = new LedgerCommands("0", [.. Enumerable.Range(0, 5_000).Select(i => (ILedgerCommand)new Reserve($"consumer-{i}", $"job-{i}", new Opg(i + 1)))]);
+        var small = new Release("consumer-1", "job-1");
+        byte[] alone = [];
+        var freshThread = new Thread(() => alone = ZoneSerializer.Encode(small)); // a new thread starts with a new writer
+        freshThread.Start();
+        freshThread.Join();
+
+        var largeBytes = ZoneSerializer.Encode(large);
+        var smallBytes = ZoneSerializer.Encode(small);
+
+        Assert.Equal(alone, smallBytes);
+        var decoded = (LedgerCommands)ZoneSerializer.Decode(largeBytes, ZoneSerializer.Registry.ManifestOf(typeof(LedgerCommands)));
+        Assert.Equal(large.Commands.AsEnumerable(), decoded.Commands.AsEnumerable());
+        Assert.Equal(small, ZoneSerializer.Decode(smallBytes, ZoneSerializer.Registry.ManifestOf(typeof(Release))));
     }
 
     [Fact]
