@@ -76,25 +76,30 @@ public sealed class LanguageModel(ModelSpec spec, CharTransformer module, Device
     {
         const int context = CharTransformer.Context, vocabulary = CharTransformer.Vocabulary;
         var paddedRows = BatchInvariance.PaddedRows(sequences.Count);
-        var windows = new long[paddedRows * context];
+        // The windows are written straight into a native tensor kept for the model's lifetime (created outside the
+        // dispose scope below): building a fresh tensor from a managed array measured ~35 µs per step.
+        _windowBuffer ??= zeros([BatchInvariance.MaxRowsPerForward, context], ScalarType.Int64);
+        var windows = MemoryMarshal.Cast<byte, long>(_windowBuffer.bytes)[..(paddedRows * context)];
+        windows.Clear(); // right padding and padding rows are token 0; causality keeps them out of every real position
         var lastPositions = new int[sequences.Count];
         for (var row = 0; row < sequences.Count; row++)
         {
             var sequence = sequences[row];
             var length = Math.Min(sequence.Count, context);
-            sequence.CopyTo(sequence.Count - length, windows, row * context, length);
+            CollectionsMarshal.AsSpan(sequence).Slice(sequence.Count - length, length).CopyTo(windows.Slice(row * context, length));
             lastPositions[row] = length - 1;
         }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var input = tensor(windows, [paddedRows, context]).to(device);
+        var input = _windowBuffer.narrow(0, 0, paddedRows);
+        if (device.type != DeviceType.CPU) input = input.to(device);
         var started = Stopwatch.GetTimestamp();
         var logits = module.forward(input);
         LastForwardTime += Stopwatch.GetElapsedTime(started);
         if (logits.device_type != DeviceType.CPU) logits = logits.cpu();
         if (!logits.is_contiguous()) logits = logits.contiguous();
         // Copy out only each row's last position, straight from the tensor's memory: an index_select and a
-        // TensorAccessor copy of the same 96 values measured ~110 µs, a tenth of a lone job's pass.
+        // TensorAccessor copy of the same 96 values measured ~110 µs per step.
         ReadOnlySpan<float> all = MemoryMarshal.Cast<byte, float>(logits.bytes);
         var result = new float[sequences.Count][];
         for (var row = 0; row < sequences.Count; row++)
@@ -123,5 +128,11 @@ public sealed class LanguageModel(ModelSpec spec, CharTransformer module, Device
         return weights.Length - 1;
     }
 
-    public void Dispose() => module.Dispose();
+    private Tensor? _windowBuffer;
+
+    public void Dispose()
+    {
+        _windowBuffer?.Dispose();
+        module.Dispose();
+    }
 }
