@@ -82,15 +82,25 @@ public sealed class LedgerBench : IBenchSuite
         await Task.Delay(context.Warmup, cancellationToken);
         workload.Tell(SettlementWorkload.ResetStats.Instance);
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var pausedBefore = GC.GetTotalPauseDuration();
         await Task.Delay(context.Measure, cancellationToken);
         var stats = await workload.Ask<SettlementWorkload.Stats>(SettlementWorkload.GetStats.Instance, LedgerRuntime.AskTimeout);
-        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore) / (stats.Elapsed * Environment.ProcessorCount);
+        var cpuTime = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var cpu = cpuTime / (stats.Elapsed * Environment.ProcessorCount);
+        var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+        var paused = GC.GetTotalPauseDuration() - pausedBefore;
         await Drain(workload, cancellationToken);
 
         report.Add($"{name} jobs", stats.Settled / stats.Elapsed.TotalSeconds, "jobs/s");
         report.Add($"{name} latency p50", Percentile(stats.LatencyMillis, 0.50), "ms");
         report.Add($"{name} latency p99", Percentile(stats.LatencyMillis, 0.99), "ms");
         report.Add($"{name} cpu", Math.Round(cpu * 100, 1), $"% of {Environment.ProcessorCount} cores");
+        // Per job and as shares, these vary far less between runs on a shared machine than jobs/s does.
+        var settled = Math.Max(1, stats.Settled);
+        report.Add($"{name} cpu per job", Math.Round(cpuTime.TotalMicroseconds / settled, 2), "µs of CPU time per settled job");
+        report.Add($"{name} allocated per job", Math.Round((double)allocated / settled), "bytes (managed heap)");
+        report.Add($"{name} gc pauses", Math.Round(100 * paused / stats.Elapsed, 1), "% of the measured time the collector stopped the process");
         if (stats.Rejected + stats.Failed > 0) report.Note($"{name}: {stats.Rejected} jobs rejected, {stats.Failed} failed capture");
     }
 
