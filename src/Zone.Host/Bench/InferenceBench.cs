@@ -84,24 +84,33 @@ public sealed class InferenceBench : IBenchSuite
             report.Add($"{id} worker throughput, single-job messages", singleRounds.Max(), $"{workload.Unit}/s, best of {Rounds} ({single})");
             report.Add($"{id} worker compute per batch, single-job messages", served.LastMeanComputeMicros[single], "µs (last round)");
 
-            context.Progress($"{id}: latency at batch 1, raw and through the worker, in alternating pairs");
+            context.Progress($"{id}: latency at batch 1: raw passes, lone jobs through the worker and bare actor round trips, in alternating rounds");
             var rawLatency = new List<double>();
-            for (var i = 0; i < Rounds; i++) rawLatency.Add(await rawThread.Run(() => raw.MedianLatencyMicros(1, round)));
-            var pairs = await LatencyPairs(raw, served, rawThread, context.Measure);
+            var paddedLatency = new List<double>();
+            var lone = new List<ClosedLoopDriver.LoneJobCompleted>();
+            var bare = new List<double>();
+            for (var i = 0; i < Rounds; i++)
+            {
+                rawLatency.Add(await rawThread.Run(() => raw.MedianLatencyMicros(1, round)));
+                paddedLatency.Add(await rawThread.Run(() => raw.MedianPaddedLatencyMicros(BatchInvariance.MinRowsPerForward, round)));
+                var jobs = await LoneJobs(served, round);
+                lone.AddRange(jobs);
+                bare.AddRange(await BareRoundTrips(served, TimeSpan.FromMicroseconds(Median(jobs.Select(j => j.ForwardMicros).ToList())), round / 2));
+            }
             // The worker's cost around its forward pass, per job: exact, whatever the pass itself took at that moment.
-            var added = pairs.Select(p => p.Worker.Micros - p.Worker.ForwardMicros).ToList();
-            // Against the raw pass measured just before or after: the same cost plus the two passes' difference.
-            var addedOverRaw = pairs.Select(p => p.Worker.Micros - p.Raw).ToList();
+            var added = lone.Select(j => j.Micros - j.ForwardMicros).ToList();
+            var workerLatency = Median(lone.Select(j => j.Micros).ToList());
             report.Add($"{id} raw latency batch 1", rawLatency.Min(), $"µs median, best of {Rounds}");
-            report.Add($"{id} raw latency batch 1 padded to 16", Median(pairs.Select(p => p.Raw).ToList()), $"µs median of {pairs.Count} passes (1 row + 15 zero rows, as the worker pads)");
-            report.Add($"{id} worker forward pass, lone job", Median(pairs.Select(p => p.Worker.ForwardMicros).ToList()), $"µs median of {pairs.Count} (the same padded pass, timed inside the worker)");
-            report.Add($"{id} worker latency batch 1", Median(pairs.Select(p => p.Worker.Micros).ToList()), $"µs median of {pairs.Count} lone jobs (round trip)");
-            report.Add($"{id} worker compute beside the pass, lone job", Median(pairs.Select(p => p.Worker.ComputeMicros - p.Worker.ForwardMicros).ToList()),
+            report.Add($"{id} raw latency batch 1 padded to 16", paddedLatency.Min(), $"µs median, best of {Rounds} (1 row + 15 zero rows, as the worker pads)");
+            report.Add($"{id} worker forward pass, lone job", Median(lone.Select(j => j.ForwardMicros).ToList()), $"µs median of {lone.Count} (the same padded pass, timed inside the worker)");
+            report.Add($"{id} worker latency batch 1", workerLatency, $"µs median of {lone.Count} lone jobs (round trip)");
+            report.Add($"{id} worker compute beside the pass, lone job", Median(lone.Select(j => j.ComputeMicros - j.ForwardMicros).ToList()),
                 "µs median (packing, copying out, hashing; the rest of the added latency is messaging)");
             report.Add($"{id} added latency at batch 1", Median(added), "µs median (round trip - the job's own forward pass)");
-            report.Add($"{id} added latency over the raw pass", Median(addedOverRaw), $"µs median of {pairs.Count} paired differences (round trip - padded raw pass)");
-            report.Note($"{id}: interquartile ranges: added latency {Percentile(added, 0.25):0} to {Percentile(added, 0.75):0} µs, " +
-                        $"over the raw pass {Percentile(addedOverRaw, 0.25):0} to {Percentile(addedOverRaw, 0.75):0} µs");
+            report.Add($"{id} bare actor round trip", Median(bare), $"µs median of {bare.Count} (to an actor on a dedicated thread that is busy for as long as the pass: the messaging floor)");
+            report.Add($"{id} added latency beyond the bare round trip", Median(added) - Median(bare), "µs (added latency - bare actor round trip: what the worker itself adds)");
+            report.Add($"{id} added latency over the raw pass", workerLatency - paddedLatency.Min(), "µs (worker latency - padded raw latency)");
+            report.Note($"{id}: added latency interquartile range {Percentile(added, 0.25):0} to {Percentile(added, 0.75):0} µs");
             report.AddRatio($"{id} worker / raw throughput", $"{id} worker throughput", $"{id} raw forward throughput");
             report.AddRatio($"{id} worker / raw throughput, single-job messages", $"{id} worker throughput, single-job messages", $"{id} raw forward throughput");
         }
@@ -111,7 +120,8 @@ public sealed class InferenceBench : IBenchSuite
             "and the best round of each is kept: the cores are shared, and the least disturbed round is the comparable one");
         report.Note($"output commitments: {Sha256.Implementation}");
         report.Note("every forward pass is padded to at least 16 rows so commitments are batch-invariant; 'added latency' is a lone job's round trip through the worker minus its own forward pass " +
-            "(messaging, queueing, validation, packing, copying out, hashing); 'over the raw pass' subtracts the padded raw pass measured back to back with it instead");
+            "(messaging, queueing, validation, packing, copying out, hashing); 'over the raw pass' subtracts the median padded raw pass instead (noisier: two passes at different moments); " +
+            "the bare actor round trip is the same two hops to an actor on a dedicated thread of its own that stays busy as long as the pass, minus that time: the messaging floor");
         report.Note($"closed loop, {jobsInFlight} jobs in flight: '{bulk}' keep their jobs in InferMany messages and send one message of new jobs per reply; " +
             $"'{single}' send one Infer per job; either way the worker validates each job, batches, pads, runs, hashes every output (SHA-256 commitment) and replies");
         report.Note($"language model: a raw pass over [batch, {CharTransformer.Context}] windows yields one token per row; worker jobs generate {GeneratedTokensPerJob} tokens " +
@@ -215,18 +225,12 @@ public sealed class InferenceBench : IBenchSuite
         }
 
         /// <summary>One real row, followed by zero rows up to <paramref name="paddedRows"/>: the very pass a lone job runs in the worker.</summary>
-        public Tensor LoneRowPadded(int paddedRows)
+        public double MedianPaddedLatencyMicros(int paddedRows, TimeSpan duration)
         {
             using var real = _rows.narrow(0, 0, 1);
             using var padding = zeros([paddedRows - 1, .. real.shape.Skip(1)], real.dtype, real.device);
-            return cat([real, padding], 0);
-        }
-
-        public double PassMicros(Tensor batch)
-        {
-            var start = Stopwatch.GetTimestamp();
-            Forward(batch);
-            return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            using var batch = cat([real, padding], 0);
+            return MedianMicros(duration, () => Forward(batch));
         }
 
         private void Forward(Tensor batch)
@@ -252,15 +256,16 @@ public sealed class InferenceBench : IBenchSuite
     /// <summary>The same model behind an InferenceWorker, driven by closed-loop requesters.</summary>
     private sealed class ServedForward : IAsyncDisposable
     {
-        private readonly IActorRef _worker, _throughputDriver, _latencyDriver;
+        private readonly IActorRef _worker, _throughputDriver, _latencyDriver, _echo;
         private readonly TimeSpan _timeout;
         private readonly int _unitsPerJob;
 
         public ServedForward(string id, InferenceConfiguration inference, Device device, Workload workload, ActorSystem system, TimeSpan round)
         {
             _worker = system.ActorOf(InferenceWorker.Props(ModelZoo.Load(id, inference.ModelsDirectory, device), inference.Worker), $"worker-{id}");
-            _throughputDriver = system.ActorOf(Props.Create(() => new ClosedLoopDriver(_worker, workload.ThroughputJobs)), $"throughput-driver-{id}");
-            _latencyDriver = system.ActorOf(Props.Create(() => new ClosedLoopDriver(_worker, workload.LatencyJobs)), $"latency-driver-{id}");
+            _throughputDriver = system.ActorOf(Props.Create(() => new ClosedLoopDriver(_worker, workload.ThroughputJobs, ActorRefs.Nobody)), $"throughput-driver-{id}");
+            _echo = system.ActorOf(Props.Create(() => new Echo()).WithDispatcher(InferenceWorker.DedicatedThreadDispatcher), $"echo-{id}");
+            _latencyDriver = system.ActorOf(Props.Create(() => new ClosedLoopDriver(_worker, workload.LatencyJobs, _echo)), $"latency-driver-{id}");
             _timeout = round + TimeSpan.FromSeconds(60);
             _unitsPerJob = workload.UnitsPerJob;
         }
@@ -280,41 +285,40 @@ public sealed class InferenceBench : IBenchSuite
         public Task<ClosedLoopDriver.LoneJobCompleted> LoneJob() =>
             _latencyDriver.Ask<ClosedLoopDriver.LoneJobCompleted>(ClosedLoopDriver.LoneJob.Instance, _timeout);
 
+        /// <summary>
+        /// The same two hops to an actor on a dedicated thread of its own, as the worker has, which is busy for
+        /// <paramref name="busy"/> before it answers (so the requester's thread idles as long as for a job): the
+        /// round trip minus the busy time is the messaging floor beneath a lone job.
+        /// </summary>
+        public async Task<double> BareRoundTripMicros(TimeSpan busy) =>
+            (await _latencyDriver.Ask<ClosedLoopDriver.BareRoundTripCompleted>(new ClosedLoopDriver.BareRoundTrip(busy), _timeout)).Micros;
+
         public async ValueTask DisposeAsync()
         {
+            await _echo.GracefulStop(_timeout);
             await _throughputDriver.GracefulStop(_timeout);
             await _latencyDriver.GracefulStop(_timeout);
             await _worker.GracefulStop(_timeout);
         }
     }
 
-    /// <summary>
-    /// A padded raw pass and a lone job through the worker, back to back, for <paramref name="duration"/>; which goes
-    /// first alternates. A pass's own time drifts by 10-20 % between moments on a shared machine, which swamped
-    /// the difference when raw and worker were measured in separate rounds (-230 to +270 µs for the CNN); a pair's
-    /// two halves share the moment, so the median of their differences is the worker's own cost.
-    /// </summary>
-    private static async Task<List<(double Raw, ClosedLoopDriver.LoneJobCompleted Worker)>> LatencyPairs(RawForward raw, ServedForward served, DedicatedThread rawThread, TimeSpan duration)
+    /// <summary>Lone jobs through the worker, one after another, for <paramref name="duration"/> (a closed loop of one).</summary>
+    private static async Task<List<ClosedLoopDriver.LoneJobCompleted>> LoneJobs(ServedForward served, TimeSpan duration)
     {
-        using var padded = raw.LoneRowPadded(BatchInvariance.MinRowsPerForward);
-        await rawThread.Run(() => raw.PassMicros(padded));
         await served.LoneJob();
-        var pairs = new List<(double Raw, ClosedLoopDriver.LoneJobCompleted Worker)>();
+        var jobs = new List<ClosedLoopDriver.LoneJobCompleted>();
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < duration && pairs.Count < MaxLatencySamples)
-        {
-            if (pairs.Count % 2 == 0)
-            {
-                var rawMicros = await rawThread.Run(() => raw.PassMicros(padded));
-                pairs.Add((rawMicros, await served.LoneJob()));
-            }
-            else
-            {
-                var lone = await served.LoneJob();
-                pairs.Add((await rawThread.Run(() => raw.PassMicros(padded)), lone));
-            }
-        }
-        return pairs;
+        while (clock.Elapsed < duration && jobs.Count < MaxLatencySamples) jobs.Add(await served.LoneJob());
+        return jobs;
+    }
+
+    /// <summary>Round trips to an actor that stays busy for <paramref name="busy"/> (as long as a lone job's pass), minus that time.</summary>
+    private static async Task<List<double>> BareRoundTrips(ServedForward served, TimeSpan busy, TimeSpan duration)
+    {
+        var trips = new List<double>();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration && trips.Count < MaxLatencySamples) trips.Add(await served.BareRoundTripMicros(busy));
+        return trips;
     }
 
     private static double MedianMicros(TimeSpan duration, Action action)
@@ -352,6 +356,21 @@ public sealed class InferenceBench : IBenchSuite
         return samples[Math.Min(samples.Count - 1, (int)(quantile * samples.Count))];
     }
 
+    /// <summary>Answers a ping after keeping its thread busy for the asked time, as a forward pass would, and says how long that was.</summary>
+    private sealed class Echo : ReceiveActor
+    {
+        public sealed record Ping(TimeSpan Busy);
+
+        public sealed record Pong(double BusyMicros);
+
+        public Echo() => Receive<Ping>(ping =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetElapsedTime(started) < ping.Busy) Thread.SpinWait(64);
+            Sender.Tell(new Pong(Stopwatch.GetElapsedTime(started).TotalMicroseconds));
+        });
+    }
+
     /// <summary>Runs one round: starts the load's requesters at once and adds up what they report when they are done.</summary>
     private sealed class ClosedLoopDriver : ReceiveActor
     {
@@ -366,28 +385,40 @@ public sealed class InferenceBench : IBenchSuite
 
         public sealed record LoneJobCompleted(double Micros, double ComputeMicros, double ForwardMicros);
 
-        private readonly IActorRef _worker;
+        public sealed record BareRoundTrip(TimeSpan Busy);
+
+        public sealed record BareRoundTripCompleted(double Micros);
+
+        private readonly IActorRef _worker, _echo;
         private readonly InferenceInput[] _inputs;
         private IActorRef _replyTo = ActorRefs.Nobody;
         private Stopwatch _clock = new();
         private long _jobs, _batchSizeSum, _computeMicrosSum;
         private int _running, _round, _nextLoneInput;
-        private long _loneSentAt;
+        private long _sentAt;
 
-        public ClosedLoopDriver(IActorRef worker, InferenceInput[] inputs)
+        public ClosedLoopDriver(IActorRef worker, InferenceInput[] inputs, IActorRef echo)
         {
             _worker = worker;
             _inputs = inputs;
+            _echo = echo;
             Receive<Run>(Start);
             Receive<Requester.Finished>(OnFinished);
             Receive<LoneJob>(_ =>
             {
                 _replyTo = Sender;
-                _loneSentAt = Stopwatch.GetTimestamp();
+                _sentAt = Stopwatch.GetTimestamp();
                 _worker.Tell(new Infer("lone", _inputs[_nextLoneInput++ % _inputs.Length]));
             });
-            Receive<InferenceCompleted>(c => _replyTo.Tell(new LoneJobCompleted(Stopwatch.GetElapsedTime(_loneSentAt).TotalMicroseconds, c.ComputeMicros, c.ForwardMicros)));
+            Receive<InferenceCompleted>(c => _replyTo.Tell(new LoneJobCompleted(Stopwatch.GetElapsedTime(_sentAt).TotalMicroseconds, c.ComputeMicros, c.ForwardMicros)));
             Receive<InferenceRejected>(r => throw new InvalidOperationException($"bench job rejected: {r.Reason} {r.Detail}"));
+            Receive<BareRoundTrip>(trip =>
+            {
+                _replyTo = Sender;
+                _sentAt = Stopwatch.GetTimestamp();
+                _echo.Tell(new Echo.Ping(trip.Busy));
+            });
+            Receive<Echo.Pong>(pong => _replyTo.Tell(new BareRoundTripCompleted(Stopwatch.GetElapsedTime(_sentAt).TotalMicroseconds - pong.BusyMicros)));
         }
 
         private void Start(Run run)

@@ -115,6 +115,7 @@ public sealed class CommandLineTests
         // A lone job's round trip holds its own forward pass and what the worker adds around it.
         Assert.InRange(results["fashion-mlp worker forward pass, lone job"], 1, results["fashion-mlp worker latency batch 1"]);
         Assert.InRange(results["fashion-mlp added latency at batch 1"], 1, results["fashion-mlp worker latency batch 1"]);
+        Assert.True(results["fashion-mlp bare actor round trip"] > 0);
         var ratios = json.RootElement.GetProperty("ratios").EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!, r => r.GetProperty("of").GetString());
         Assert.Equal("fashion-mlp raw forward throughput", ratios["fashion-mlp worker / raw throughput"]);
         Assert.Equal("fashion-mlp raw forward throughput", ratios["fashion-mlp worker / raw throughput, single-job messages"]);
