@@ -371,7 +371,10 @@ public sealed class InferenceBench : IBenchSuite
         });
     }
 
-    /// <summary>Runs one round: starts the load's requesters at once and adds up what they report when they are done.</summary>
+    /// <summary>
+    /// Drives the worker: a round of closed-loop requesters (started at once, their reports added up when they are
+    /// done), or one lone job or one bare round trip at a time, timed here so that the asker's own cost stays outside.
+    /// </summary>
     private sealed class ClosedLoopDriver : ReceiveActor
     {
         public sealed record Run(TimeSpan Duration, Load Load);

@@ -46,7 +46,7 @@ public static unsafe class Sha256
         Implementation = ".NET SHA256 (OpenSSL's low-level SHA-256 functions were not found)";
     }
 
-    /// <summary>Which code computes the hashes on this machine (for `zone doctor` and bench notes).</summary>
+    /// <summary>Which code computes the hashes on this machine (the bench notes name it).</summary>
     public static string Implementation { get; }
 
     public static byte[] Hash(ReadOnlySpan<byte> data)
