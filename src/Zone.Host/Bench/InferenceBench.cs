@@ -81,6 +81,7 @@ public sealed class InferenceBench : IBenchSuite
             report.Add($"{id} worker throughput", servedRounds.Max(), $"{workload.Unit}/s, best of {Rounds} ({bulk})");
             report.Add($"{id} worker mean batch", served.LastMeanBatchSize[bulk], "jobs/batch");
             report.Add($"{id} worker compute per batch", served.LastMeanComputeMicros[bulk], "µs (pack, forward, split, hash; last round)");
+            report.Add($"{id} worker forward pass per batch", served.LastMeanForwardMicros[bulk], $"µs (last round; the raw pass of {batchSize} rows is {batchSize} / raw throughput)");
             report.Add($"{id} worker throughput, single-job messages", singleRounds.Max(), $"{workload.Unit}/s, best of {Rounds} ({single})");
             report.Add($"{id} worker compute per batch, single-job messages", served.LastMeanComputeMicros[single], "µs (last round)");
 
@@ -272,12 +273,14 @@ public sealed class InferenceBench : IBenchSuite
 
         public Dictionary<Load, double> LastMeanBatchSize { get; } = [];
         public Dictionary<Load, double> LastMeanComputeMicros { get; } = [];
+        public Dictionary<Load, double> LastMeanForwardMicros { get; } = [];
 
         public async Task<double> Throughput(Load load, TimeSpan duration)
         {
             var completed = await _throughputDriver.Ask<ClosedLoopDriver.Completed>(new ClosedLoopDriver.Run(duration, load), _timeout + duration);
             LastMeanBatchSize[load] = completed.MeanBatchSize;
             LastMeanComputeMicros[load] = completed.MeanComputeMicros;
+            LastMeanForwardMicros[load] = completed.MeanForwardMicros;
             return completed.Jobs * _unitsPerJob / completed.Elapsed.TotalSeconds;
         }
 
@@ -379,7 +382,7 @@ public sealed class InferenceBench : IBenchSuite
     {
         public sealed record Run(TimeSpan Duration, Load Load);
 
-        public sealed record Completed(long Jobs, TimeSpan Elapsed, double MeanBatchSize, double MeanComputeMicros);
+        public sealed record Completed(long Jobs, TimeSpan Elapsed, double MeanBatchSize, double MeanComputeMicros, double MeanForwardMicros);
 
         public sealed record LoneJob
         {
@@ -396,7 +399,7 @@ public sealed class InferenceBench : IBenchSuite
         private readonly InferenceInput[] _inputs;
         private IActorRef _replyTo = ActorRefs.Nobody;
         private Stopwatch _clock = new();
-        private long _jobs, _batchSizeSum, _computeMicrosSum;
+        private long _jobs, _batchSizeSum, _computeMicrosSum, _forwardMicrosSum;
         private int _running, _round, _nextLoneInput;
         private long _sentAt;
 
@@ -426,7 +429,7 @@ public sealed class InferenceBench : IBenchSuite
 
         private void Start(Run run)
         {
-            (_replyTo, _jobs, _batchSizeSum, _computeMicrosSum, _running) = (Sender, 0, 0, 0, run.Load.Requesters);
+            (_replyTo, _jobs, _batchSizeSum, _computeMicrosSum, _forwardMicrosSum, _running) = (Sender, 0, 0, 0, 0, run.Load.Requesters);
             _round++;
             _clock = Stopwatch.StartNew();
             var deadline = Stopwatch.GetTimestamp() + (long)(run.Duration.TotalSeconds * Stopwatch.Frequency);
@@ -443,9 +446,10 @@ public sealed class InferenceBench : IBenchSuite
             _jobs += finished.Jobs;
             _batchSizeSum += finished.BatchSizeSum;
             _computeMicrosSum += finished.ComputeMicrosSum;
+            _forwardMicrosSum += finished.ForwardMicrosSum;
             if (--_running > 0) return;
             _replyTo.Tell(new Completed(_jobs, _clock.Elapsed, _jobs == 0 ? 0 : (double)_batchSizeSum / _jobs,
-                _jobs == 0 ? 0 : (double)_computeMicrosSum / _jobs));
+                _jobs == 0 ? 0 : (double)_computeMicrosSum / _jobs, _jobs == 0 ? 0 : (double)_forwardMicrosSum / _jobs));
         }
     }
 
@@ -455,14 +459,14 @@ public sealed class InferenceBench : IBenchSuite
     /// </summary>
     private sealed class Requester : ReceiveActor
     {
-        public sealed record Finished(long Jobs, long BatchSizeSum, long ComputeMicrosSum);
+        public sealed record Finished(long Jobs, long BatchSizeSum, long ComputeMicrosSum, long ForwardMicrosSum);
 
         private readonly IActorRef _worker;
         private readonly InferenceInput[] _inputs;
         private readonly bool _bulk;
         private readonly long _deadline;
         private readonly string[] _slotIds;
-        private long _next, _jobs, _batchSizeSum, _computeMicrosSum;
+        private long _next, _jobs, _batchSizeSum, _computeMicrosSum, _forwardMicrosSum;
         private int _inFlight;
 
         public Requester(IActorRef worker, InferenceInput[] inputs, int firstInput, Load load, long deadlineTimestamp)
@@ -486,6 +490,7 @@ public sealed class InferenceBench : IBenchSuite
             _jobs++;
             _batchSizeSum += completed.BatchSize;
             _computeMicrosSum += completed.ComputeMicros;
+            _forwardMicrosSum += completed.ForwardMicros;
             return slot;
         }
 
@@ -498,7 +503,7 @@ public sealed class InferenceBench : IBenchSuite
             }
             _inFlight -= slots.Length;
             if (_inFlight > 0) return;
-            Context.Parent.Tell(new Finished(_jobs, _batchSizeSum, _computeMicrosSum));
+            Context.Parent.Tell(new Finished(_jobs, _batchSizeSum, _computeMicrosSum, _forwardMicrosSum));
             Context.Stop(Self);
         }
 
