@@ -49,6 +49,12 @@ public sealed class LedgerCommandTests
             var results = root.GetProperty("results").EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!, r => r.GetProperty("value").GetDouble());
             foreach (var name in new[] { "raw sqlite inserts", "memory jobs", "sqlite jobs", "postgres jobs", "sqlite latency p50", "sqlite latency p99", "sqlite cpu" })
                 Assert.True(results[name] > 0, name);
+            foreach (var backend in new[] { "memory", "sqlite", "postgres" })
+            {
+                Assert.True(results[$"{backend} cpu per job"] > 0, backend);
+                Assert.True(results[$"{backend} allocated per job"] > 0, backend);
+                Assert.InRange(results[$"{backend} gc pauses"], 0, 100);
+            }
             var ratios = root.GetProperty("ratios").EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!, r => r.GetProperty("value").GetDouble());
             Assert.Equal(results["sqlite jobs"] / results["raw sqlite inserts"], ratios["sqlite jobs / raw sqlite rows"], 6);
             Assert.Equal(results["memory jobs"] / results["raw sqlite inserts"], ratios["memory jobs / raw sqlite rows"], 6);
