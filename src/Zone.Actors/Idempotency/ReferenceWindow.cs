@@ -39,6 +39,9 @@ public sealed class ReferenceWindow<TValue> where TValue : unmanaged
         {
             (_previous, _current) = (_current, _previous);
             _current.Clear();
+            // The new generation will hold as much as the one that just filled: take its size at once rather than
+            // doubling up to it (large arrays, each step garbage on the large-object heap).
+            _current.ReserveLike(_previous);
         }
         return true;
     }
@@ -108,6 +111,18 @@ public sealed class ReferenceWindow<TValue> where TValue : unmanaged
             Array.Clear(_buckets);
             Count = 0;
             _charCount = 0;
+        }
+
+        /// <summary>Gives an empty generation the table and arena sizes of <paramref name="other"/>.</summary>
+        public void ReserveLike(Generation other)
+        {
+            if (Count != 0) throw new InvalidOperationException("only an empty generation is resized");
+            if (_entries.Length < other._entries.Length)
+            {
+                _entries = new Entry[other._entries.Length];
+                _buckets = new int[other._buckets.Length];
+            }
+            if (_chars.Length < other._chars.Length) _chars = new char[other._chars.Length];
         }
 
         public IEnumerable<(byte Kind, string Scope, string Reference, TValue Value)> Entries()

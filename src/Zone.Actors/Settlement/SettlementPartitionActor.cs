@@ -258,8 +258,8 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
     private void Send(IReadOnlyCollection<ILedgerCommand> legs)
     {
         if (legs.Count == 0) return;
-        foreach (var group in legs.GroupBy(l => LedgerPartitions.EntityIdOf(l.AccountId, _settings.LedgerPartitions)))
-            _ledgerRegion().Tell(new LedgerCommands(group.Key, group.ToImmutableArray()), Self);
+        foreach (var (partition, commands) in StablePartition.Split(legs, l => l.AccountId, _settings.LedgerPartitions))
+            _ledgerRegion().Tell(new LedgerCommands(partition, commands), Self);
     }
 
     /// <summary>The legs of one sealed batch while they move: captures first, credits once every capture is answered.</summary>

@@ -17,5 +17,5 @@ public static class SettlementPartitions
 
     /// <summary>The jobs as one <see cref="AcceptJobs"/> per settlement partition of their providers.</summary>
     public static IEnumerable<AcceptJobs> Route(IEnumerable<SettlementJob> jobs, SettlementMode mode, int partitionCount) =>
-        jobs.GroupBy(j => EntityIdOf(j.ProviderId, partitionCount)).Select(g => new AcceptJobs(g.Key, [.. g], mode));
+        StablePartition.Split(jobs, j => j.ProviderId, partitionCount).Select(g => new AcceptJobs(g.EntityId, g.Items, mode));
 }

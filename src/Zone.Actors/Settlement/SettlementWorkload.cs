@@ -6,6 +6,7 @@ using System.Text;
 using Akka.Actor;
 using Zone.Actors.Ledger;
 using Zone.Actors.Money;
+using Zone.Actors.Sharding;
 
 namespace Zone.Actors.Settlement;
 
@@ -92,8 +93,8 @@ public sealed class SettlementWorkload : ReceiveActor
             var count = (int)Math.Min(Math.Min(_shape.ChunkJobs, _shape.WindowJobs - _inFlight.Count), _max == 0 ? long.MaxValue : _max - _next);
             var reserves = new List<ILedgerCommand>(count);
             for (var i = 0; i < count; i++) reserves.Add(StartJob(_next++));
-            foreach (var group in reserves.GroupBy(r => LedgerPartitions.EntityIdOf(r.AccountId, _shape.LedgerPartitions)))
-                _ledger.Tell(new LedgerCommands(group.Key, group.ToImmutableArray()));
+            foreach (var (partition, commands) in StablePartition.Split(reserves, r => r.AccountId, _shape.LedgerPartitions))
+                _ledger.Tell(new LedgerCommands(partition, commands));
         }
     }
 

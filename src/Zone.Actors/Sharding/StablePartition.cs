@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Zone.Actors.Sharding;
 
 /// <summary>
@@ -20,4 +22,20 @@ public static class StablePartition
     }
 
     public static string EntityIdOf(string id, int partitionCount) => IndexOf(id, partitionCount).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The items by partition of their ids, in partition order, each group in the items' order; empty partitions are
+    /// left out. This runs for every message of the money path's hot loop: it keeps to one array of builders, where
+    /// LINQ's GroupBy allocated a lookup, groupings and delegates (~6 % of the ledger bench's allocated bytes).
+    /// </summary>
+    public static List<(string EntityId, ImmutableArray<T> Items)> Split<T>(IEnumerable<T> items, Func<T, string> idOf, int partitionCount)
+    {
+        var groups = new ImmutableArray<T>.Builder?[partitionCount];
+        var expected = items is ICollection<T> collection ? collection.Count / partitionCount + 8 : 8;
+        foreach (var item in items) (groups[IndexOf(idOf(item), partitionCount)] ??= ImmutableArray.CreateBuilder<T>(expected)).Add(item);
+        var split = new List<(string, ImmutableArray<T>)>();
+        for (var partition = 0; partition < partitionCount; partition++)
+            if (groups[partition] is { } group) split.Add((partition.ToString(System.Globalization.CultureInfo.InvariantCulture), group.ToImmutable()));
+        return split;
+    }
 }

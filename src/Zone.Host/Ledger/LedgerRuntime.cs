@@ -6,6 +6,7 @@ using Zone.Actors.Hosting;
 using Zone.Actors.Ledger;
 using Zone.Actors.Money;
 using Zone.Actors.Settlement;
+using Zone.Actors.Sharding;
 using Zone.Host.Node;
 
 namespace Zone.Host.Ledger;
@@ -62,9 +63,9 @@ public sealed class LedgerRuntime : IAsyncDisposable
 
     private async Task SendAsync(IReadOnlyList<ILedgerCommand> commands)
     {
-        foreach (var group in commands.GroupBy(c => LedgerPartitions.EntityIdOf(c.AccountId, Ledger.Partitions)))
+        foreach (var (partition, group) in StablePartition.Split(commands, c => c.AccountId, Ledger.Partitions))
         {
-            var replies = await Regions.Ledger.Ask<LedgerReplies>(new LedgerCommands(group.Key, [.. group]), AskTimeout);
+            var replies = await Regions.Ledger.Ask<LedgerReplies>(new LedgerCommands(partition, group), AskTimeout);
             var refused = replies.Replies.FirstOrDefault(r => !r.Accepted);
             if (refused is not null) throw new InvalidOperationException($"genesis {refused.Kind} {refused.AccountId} refused: {refused.Rejection} {refused.Detail}");
         }
