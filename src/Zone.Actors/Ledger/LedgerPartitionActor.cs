@@ -190,9 +190,9 @@ public sealed class LedgerPartitionActor : PersistentPartitionActor
     private void SendCredits(IEnumerable<OutboxCredit> credits)
     {
         var any = false;
-        foreach (var (partition, commands) in StablePartition.Split(credits.Select(c => (ILedgerCommand)c.ToCommand()), c => c.AccountId, _settings.Partitions))
+        foreach (var message in LedgerPartitions.Route(credits.Select(c => (ILedgerCommand)c.ToCommand()), _settings.Partitions))
         {
-            _ledgerRegion().Tell(new LedgerCommands(partition, commands), Self);
+            _ledgerRegion().Tell(message, Self);
             any = true;
         }
         if (any && !Timers.IsTimerActive(RetryOutbox.Instance)) Timers.StartPeriodicTimer(RetryOutbox.Instance, RetryOutbox.Instance, _settings.OutboxRetryInterval);

@@ -12,4 +12,8 @@ public static class LedgerPartitions
     public static string EntityIdOf(string accountId, int partitionCount) => StablePartition.EntityIdOf(accountId, partitionCount);
 
     public static string PersistenceIdOf(string entityId) => PersistencePrefix + entityId;
+
+    /// <summary>The commands as one <see cref="LedgerCommands"/> per ledger partition of their accounts.</summary>
+    public static IEnumerable<LedgerCommands> Route(IEnumerable<ILedgerCommand> commands, int partitionCount) =>
+        StablePartition.Split(commands, c => c.AccountId, partitionCount).Select(g => new LedgerCommands(g.EntityId, g.Items));
 }

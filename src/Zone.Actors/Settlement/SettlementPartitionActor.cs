@@ -258,8 +258,7 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
     private void Send(IReadOnlyCollection<ILedgerCommand> legs)
     {
         if (legs.Count == 0) return;
-        foreach (var (partition, commands) in StablePartition.Split(legs, l => l.AccountId, _settings.LedgerPartitions))
-            _ledgerRegion().Tell(new LedgerCommands(partition, commands), Self);
+        foreach (var message in LedgerPartitions.Route(legs, _settings.LedgerPartitions)) _ledgerRegion().Tell(message, Self);
     }
 
     /// <summary>The legs of one sealed batch while they move: captures first, credits once every capture is answered.</summary>

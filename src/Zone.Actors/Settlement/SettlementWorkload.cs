@@ -6,7 +6,6 @@ using System.Text;
 using Akka.Actor;
 using Zone.Actors.Ledger;
 using Zone.Actors.Money;
-using Zone.Actors.Sharding;
 
 namespace Zone.Actors.Settlement;
 
@@ -93,8 +92,7 @@ public sealed class SettlementWorkload : ReceiveActor
             var count = (int)Math.Min(Math.Min(_shape.ChunkJobs, _shape.WindowJobs - _inFlight.Count), _max == 0 ? long.MaxValue : _max - _next);
             var reserves = new List<ILedgerCommand>(count);
             for (var i = 0; i < count; i++) reserves.Add(StartJob(_next++));
-            foreach (var (partition, commands) in StablePartition.Split(reserves, r => r.AccountId, _shape.LedgerPartitions))
-                _ledger.Tell(new LedgerCommands(partition, commands));
+            foreach (var message in LedgerPartitions.Route(reserves, _shape.LedgerPartitions)) _ledger.Tell(message);
         }
     }
 

@@ -21,7 +21,9 @@ public static class StablePartition
         return (int)(hash % (uint)partitionCount);
     }
 
-    public static string EntityIdOf(string id, int partitionCount) => IndexOf(id, partitionCount).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public static string EntityIdOf(string id, int partitionCount) => EntityIdOf(IndexOf(id, partitionCount));
+
+    private static string EntityIdOf(int index) => index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The items by partition of their ids, in partition order, each group in the items' order; empty partitions are
@@ -35,7 +37,7 @@ public static class StablePartition
         foreach (var item in items) (groups[IndexOf(idOf(item), partitionCount)] ??= ImmutableArray.CreateBuilder<T>(expected)).Add(item);
         var split = new List<(string, ImmutableArray<T>)>();
         for (var partition = 0; partition < partitionCount; partition++)
-            if (groups[partition] is { } group) split.Add((partition.ToString(System.Globalization.CultureInfo.InvariantCulture), group.ToImmutable()));
+            if (groups[partition] is { } group) split.Add((EntityIdOf(partition), group.ToImmutable()));
         return split;
     }
 }

@@ -93,7 +93,7 @@ public sealed class InferenceBench : IBenchSuite
             for (var i = 0; i < Rounds; i++)
             {
                 rawLatency.Add(await rawThread.Run(() => raw.MedianLatencyMicros(1, round)));
-                paddedLatency.Add(await rawThread.Run(() => raw.MedianPaddedLatencyMicros(BatchInvariance.MinRowsPerForward, round)));
+                paddedLatency.Add(await rawThread.Run(() => raw.MedianLatencyMicros(BatchInvariance.MinRowsPerForward, round)));
                 var jobs = await LoneJobs(served, round);
                 lone.AddRange(jobs);
                 bare.AddRange(await BareRoundTrips(served, TimeSpan.FromMicroseconds(Median(jobs.Select(j => j.ForwardMicros).ToList())), round / 2));
@@ -219,14 +219,8 @@ public sealed class InferenceBench : IBenchSuite
             return passes * batchSize / elapsed.TotalSeconds;
         }
 
-        public double MedianLatencyMicros(int rows, TimeSpan duration)
-        {
-            using var batch = _rows.narrow(0, 0, rows).contiguous();
-            return MedianMicros(duration, () => Forward(batch));
-        }
-
         /// <summary>One real row, followed by zero rows up to <paramref name="paddedRows"/>: the very pass a lone job runs in the worker.</summary>
-        public double MedianPaddedLatencyMicros(int paddedRows, TimeSpan duration)
+        public double MedianLatencyMicros(int paddedRows, TimeSpan duration)
         {
             using var real = _rows.narrow(0, 0, 1);
             using var padding = zeros([paddedRows - 1, .. real.shape.Skip(1)], real.dtype, real.device);

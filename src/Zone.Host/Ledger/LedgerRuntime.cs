@@ -6,7 +6,6 @@ using Zone.Actors.Hosting;
 using Zone.Actors.Ledger;
 using Zone.Actors.Money;
 using Zone.Actors.Settlement;
-using Zone.Actors.Sharding;
 using Zone.Host.Node;
 
 namespace Zone.Host.Ledger;
@@ -63,9 +62,9 @@ public sealed class LedgerRuntime : IAsyncDisposable
 
     private async Task SendAsync(IReadOnlyList<ILedgerCommand> commands)
     {
-        foreach (var (partition, group) in StablePartition.Split(commands, c => c.AccountId, Ledger.Partitions))
+        foreach (var message in LedgerPartitions.Route(commands, Ledger.Partitions))
         {
-            var replies = await Regions.Ledger.Ask<LedgerReplies>(new LedgerCommands(partition, group), AskTimeout);
+            var replies = await Regions.Ledger.Ask<LedgerReplies>(message, AskTimeout);
             var refused = replies.Replies.FirstOrDefault(r => !r.Accepted);
             if (refused is not null) throw new InvalidOperationException($"genesis {refused.Kind} {refused.AccountId} refused: {refused.Rejection} {refused.Detail}");
         }
