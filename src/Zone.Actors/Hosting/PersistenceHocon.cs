@@ -1,3 +1,5 @@
+using Zone.Actors.Persistence;
+
 namespace Zone.Actors.Hosting;
 
 /// <summary>
@@ -12,10 +14,13 @@ public static class PersistenceHocon
 
     public static string For(PersistenceSettings settings) => settings.Provider switch
     {
-        PersistenceProvider.Memory => """
+        // Zone's own memory plugins store events and snapshots serialized, as the SQL ones do (see SerializedMemoryJournal).
+        PersistenceProvider.Memory => $$"""
+            {{SerializedMemoryJournal.Hocon}}
+            {{SerializedMemorySnapshotStore.Hocon}}
             akka.persistence {
-              journal.plugin = "akka.persistence.journal.inmem"
-              snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+              journal.plugin = "{{SerializedMemoryJournal.PluginId}}"
+              snapshot-store.plugin = "{{SerializedMemorySnapshotStore.PluginId}}"
             }
             """,
         PersistenceProvider.Sqlite => Sql("SQLite.MS", settings.ConnectionString),

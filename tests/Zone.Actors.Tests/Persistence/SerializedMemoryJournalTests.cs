@@ -1,0 +1,133 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Persistence;
+using Zone.Actors.Hosting;
+using Zone.Actors.Serialization;
+
+namespace Zone.Actors.Tests.Persistence;
+
+/// <summary>
+/// The memory provider's journal and snapshot store (<see cref="Zone.Actors.Persistence.SerializedMemoryJournal"/>):
+/// what an entity persisted comes back after it restarts, through the serializers; a write that cannot be serialized
+/// is rejected and stores none of its events; snapshots and deletions keep the sequence numbers right.
+/// </summary>
+public sealed class SerializedMemoryJournalTests() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString(
+    string.Join('\n', "akka.loglevel = ERROR", ZoneSerializer.Hocon, PersistenceHocon.For(Zone.Actors.Hosting.PersistenceSettings.InMemory))))
+{
+    [Fact]
+    public void Events_come_back_after_a_restart_and_a_write_that_cannot_be_serialized_stores_nothing()
+    {
+        var first = Start("a");
+        first.Tell(new Add(5));
+        first.Tell(new Add(7));
+        Assert.Equal(new Tally(12, 2, 0), Ask(first));
+        // Its atomic write holds a valid event and one no serializer can write: the journal rejects the write whole (the
+        // entity hears of it, applies nothing, and goes on).
+        first.Tell(AddUnserializable.Instance);
+        Assert.Equal(new Tally(12, 2, 0), Ask(first));
+        Stop(first);
+
+        var second = Start("a");
+        Assert.Equal(new Tally(12, 2, 0), Ask(second));
+        second.Tell(new Add(30));
+        Assert.Equal(new Tally(42, 3, 0), Ask(second));
+        Assert.Equal(new Tally(0, 0, 0), Ask(Start("b")));
+    }
+
+    [Fact]
+    public void Recovery_starts_from_the_latest_snapshot_and_deleting_events_keeps_the_sequence()
+    {
+        var first = Start("c");
+        foreach (var amount in new long[] { 1, 2, 3 }) first.Tell(new Add(amount));
+        first.Tell(TakeSnapshot.Instance);
+        ExpectMsg<SaveSnapshotSuccess>();
+        first.Tell(new Add(10));
+        first.Tell(new DeleteEventsTo(3));
+        ExpectMsg<DeleteMessagesSuccess>();
+        Stop(first);
+
+        // Snapshot at 3 (total 6), then event 4: the three deleted events are not needed and not replayed.
+        var second = Start("c");
+        Assert.Equal(new Tally(16, 1, 3), Ask(second));
+        second.Tell(new Add(100));
+        Assert.Equal(new Tally(116, 2, 3), Ask(second));
+        Stop(second);
+        Assert.Equal(new Tally(116, 2, 3), Ask(Start("c")));
+        Assert.Equal(5, Ask<long>(Start("c"), ReadSequence.Instance));
+    }
+
+    private IActorRef Start(string id) => Sys.ActorOf(Props.Create(() => new Tallying(id)));
+
+    private Tally Ask(IActorRef entity) => Ask<Tally>(entity, ReadTally.Instance);
+
+    private T Ask<T>(IActorRef entity, object question)
+    {
+        entity.Tell(question);
+        return ExpectMsg<T>();
+    }
+
+    private void Stop(IActorRef entity)
+    {
+        Watch(entity);
+        entity.Tell(PoisonPill.Instance);
+        ExpectTerminated(entity);
+    }
+
+    private sealed record Add(long Amount);
+    private sealed record AddUnserializable { public static readonly AddUnserializable Instance = new(); }
+    private sealed record TakeSnapshot { public static readonly TakeSnapshot Instance = new(); }
+    private sealed record DeleteEventsTo(long SequenceNr);
+    private sealed record ReadTally { public static readonly ReadTally Instance = new(); }
+    private sealed record ReadSequence { public static readonly ReadSequence Instance = new(); }
+
+    /// <param name="Replayed">Events applied since the entity started (replayed or new).</param>
+    /// <param name="SnapshotSequenceNr">The snapshot recovery started from, 0 if none.</param>
+    private sealed record Tally(long Total, long Replayed, long SnapshotSequenceNr);
+
+    /// <summary>No serializer can write it: reading its value throws.</summary>
+    private sealed class Unserializable
+    {
+        public int Value => throw new InvalidOperationException("this event cannot be serialized");
+    }
+
+    private sealed class Tallying : ReceivePersistentActor
+    {
+        private long _total, _applied, _snapshotSequenceNr;
+        private IActorRef? _asker;
+
+        public Tallying(string id)
+        {
+            PersistenceId = $"tally-{id}";
+            Recover<SnapshotOffer>(offer =>
+            {
+                _total = ((CounterValue)offer.Snapshot).Total;
+                _snapshotSequenceNr = offer.Metadata.SequenceNr;
+            });
+            Recover<CounterAdded>(Apply);
+            Command<Add>(add => Persist(new CounterAdded(add.Amount), Apply));
+            Command<AddUnserializable>(_ => PersistAll(new object[] { new CounterAdded(1_000), new Unserializable() }, _ => _applied = -1_000));
+            Command<TakeSnapshot>(_ =>
+            {
+                _asker = Sender;
+                SaveSnapshot(new CounterValue(PersistenceId, _total, _applied));
+            });
+            Command<SaveSnapshotSuccess>(success => _asker?.Tell(success));
+            Command<DeleteEventsTo>(delete =>
+            {
+                _asker = Sender;
+                DeleteMessages(delete.SequenceNr);
+            });
+            Command<DeleteMessagesSuccess>(success => _asker?.Tell(success));
+            Command<ReadTally>(_ => Sender.Tell(new Tally(_total, _applied, _snapshotSequenceNr)));
+            Command<ReadSequence>(_ => Sender.Tell(LastSequenceNr));
+        }
+
+        public override string PersistenceId { get; }
+
+        private void Apply(CounterAdded added)
+        {
+            _total += added.Amount;
+            _applied++;
+        }
+    }
+}
