@@ -116,7 +116,7 @@ public sealed class InferenceBench : IBenchSuite
             report.AddRatio($"{id} worker / raw throughput, single-job messages", $"{id} worker throughput, single-job messages", $"{id} raw forward throughput");
         }
 
-        report.Note($"max batch size {batchSize}, max wait {inference.Worker.MaxWaitMicros} µs, libtorch threads {get_num_threads()}, device {device.type}");
+        report.Note($"max batch size {batchSize}, max wait {inference.Worker.MaxWaitMicros} µs, libtorch threads {get_num_threads()}, device {device.type}; OpenMP: {TorchBackend.OpenMpSettings}");
         report.Note($"raw and worker phases alternate in {Rounds} short rounds (measure-seconds / {Rounds}, and at least {MinBatchesPerRound} worker batches) " +
             "and the best round of each is kept: the cores are shared, and the least disturbed round is the comparable one");
         report.Note($"output commitments: {Sha256.Implementation}");

@@ -38,6 +38,7 @@ public static class TorchBackend
                 if (OperatingSystem.IsLinux())
                 {
                     KeepLargeAllocationsInTheHeap();
+                    KeepOpenMpThreadsWarm();
                     LoadFrom(FindNativeDirectory());
                 }
                 InitializeTorchSharp();
@@ -108,6 +109,40 @@ public static class TorchBackend
     /// <summary>glibc's mallopt: returns 1 on success, 0 on error.</summary>
     [DllImport("libc", EntryPoint = "mallopt")]
     private static extern int MallOpt(int parameter, int value);
+
+    /// <summary>
+    /// libtorch's OpenMP (its bundled libgomp) parks a team's helper threads between parallel regions after a spin
+    /// whose default is cut to 100 iterations (a few µs) as soon as the process runs more OpenMP threads than it has
+    /// cores, which a zone node with several model workers (and the inference bench, raw loop beside worker) does.
+    /// Waking a parked thread costs the waker 20-50 µs here (a futex wake into an idle virtual CPU), and a forward pass
+    /// runs several parallel regions: measured on fashion-mlp (64 rows, 2 cores), 445-540 µs a pass with parked
+    /// helpers, 270-335 µs with <c>OMP_WAIT_POLICY=ACTIVE</c> and <c>GOMP_SPINCOUNT=10000</c>, which raise that spin
+    /// to 1,000 iterations when cores are oversubscribed and bound it to 10,000 (well under a millisecond) when not,
+    /// so an idle worker does not keep a core busy. libgomp reads them once, when it loads: they are set in the C
+    /// environment before libtorch loads, unless the user set either (then the user's OpenMP settings stand).
+    /// </summary>
+    internal static void KeepOpenMpThreadsWarm()
+    {
+        foreach (var (name, value) in OpenMpSettingsToSet(name => Marshal.PtrToStringUTF8(GetEnv(name))))
+            if (SetEnv(name, value, overwrite: 0) != 0)
+                throw new TorchBackendException("libc", $"setenv refused {name}", $"start the program with {name}={value}");
+    }
+
+    internal static readonly (string Name, string Value)[] WarmOpenMpSettings = [("OMP_WAIT_POLICY", "ACTIVE"), ("GOMP_SPINCOUNT", "10000")];
+
+    /// <summary>Zone's OpenMP settings, or none if the environment already sets any of them.</summary>
+    internal static IReadOnlyList<(string Name, string Value)> OpenMpSettingsToSet(Func<string, string?> environment) =>
+        WarmOpenMpSettings.Any(s => environment(s.Name) is not null) ? [] : WarmOpenMpSettings;
+
+    /// <summary>The OpenMP settings libtorch runs with, as its libgomp read them from the C environment.</summary>
+    public static string OpenMpSettings => !OperatingSystem.IsLinux() ? "the platform's defaults" :
+        string.Join(", ", WarmOpenMpSettings.Select(s => $"{s.Name}={Marshal.PtrToStringUTF8(GetEnv(s.Name)) ?? "(unset)"}"));
+
+    [DllImport("libc", EntryPoint = "getenv")]
+    private static extern IntPtr GetEnv([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
+
+    [DllImport("libc", EntryPoint = "setenv")]
+    private static extern int SetEnv([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
 
     /// <summary>The seam: patches (when needed) and loads the native stack from <paramref name="nativeDirectory"/>.</summary>
     internal static void LoadFrom(string nativeDirectory)

@@ -81,6 +81,26 @@ public sealed class TorchBackendTests
         Assert.Equal(!systemHasVersion, ElfVersionNeeds.Read(File.ReadAllBytes(copy)).Single(n => n.Version == "GLIBCXX_3.4.32").IsWeak);
     }
 
+    [Fact]
+    public void OpenMp_helpers_are_kept_spinning_unless_the_user_chose_OpenMp_settings()
+    {
+        Assert.Equal([("OMP_WAIT_POLICY", "ACTIVE"), ("GOMP_SPINCOUNT", "10000")], TorchBackend.OpenMpSettingsToSet(_ => null));
+        Assert.Empty(TorchBackend.OpenMpSettingsToSet(name => name == "OMP_WAIT_POLICY" ? "PASSIVE" : null));
+        Assert.Empty(TorchBackend.OpenMpSettingsToSet(name => name == "GOMP_SPINCOUNT" ? "0" : null));
+    }
+
+    [Fact]
+    public void Once_loaded_libtorch_runs_with_OpenMp_settings_in_the_C_environment()
+    {
+        TorchBackend.EnsureLoaded();
+        // .NET keeps the environment the process started with: the user's choice, which Zone's settings must not override.
+        string Started(string name) => Environment.GetEnvironmentVariable(name) ?? "(unset)";
+        var userChose = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is not null || Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is not null;
+        Assert.Equal(userChose
+            ? $"OMP_WAIT_POLICY={Started("OMP_WAIT_POLICY")}, GOMP_SPINCOUNT={Started("GOMP_SPINCOUNT")}"
+            : "OMP_WAIT_POLICY=ACTIVE, GOMP_SPINCOUNT=10000", TorchBackend.OpenMpSettings);
+    }
+
     private static string NuGetTorchSharpNativeDirectory()
     {
         var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
