@@ -15,14 +15,7 @@ public static class PersistenceHocon
     public static string For(PersistenceSettings settings) => settings.Provider switch
     {
         // Zone's own memory plugins store events and snapshots serialized, as the SQL ones do (see SerializedMemoryJournal).
-        PersistenceProvider.Memory => $$"""
-            {{SerializedMemoryJournal.Hocon}}
-            {{SerializedMemorySnapshotStore.Hocon}}
-            akka.persistence {
-              journal.plugin = "{{SerializedMemoryJournal.PluginId}}"
-              snapshot-store.plugin = "{{SerializedMemorySnapshotStore.PluginId}}"
-            }
-            """,
+        PersistenceProvider.Memory => MemoryPersistence.Hocon,
         PersistenceProvider.Sqlite => Sql("SQLite.MS", settings.ConnectionString),
         PersistenceProvider.Postgres => Sql("PostgreSQL.15", settings.ConnectionString),
         _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Provider, "unknown persistence provider"),

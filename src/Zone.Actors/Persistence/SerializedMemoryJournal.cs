@@ -10,19 +10,11 @@ namespace Zone.Actors.Persistence;
 /// Akka's own in-memory journal keeps every event as the object graph that was persisted; the collector then traces and
 /// promotes everything ever written (measured on the ledger bench: over half of all CPU samples in the collector, the
 /// heap past 2 GB within 15 s). Stored as bytes, an event is one array the collector never looks into, and every write
-/// and replay goes through the same serializers a durable journal uses.
-/// Writes, replays and deletes all run on the journal actor's thread (no awaits), so the tables need no lock.
+/// and replay goes through the same serializers a durable journal uses. Configured by <see cref="MemoryPersistence"/>.
+/// Every call completes before it returns; the lock only guards against Akka ever calling from two threads at once.
 /// </summary>
 public sealed class SerializedMemoryJournal : AsyncWriteJournal
 {
-    public const string PluginId = "akka.persistence.journal.zone-memory";
-
-    public static readonly string Hocon = $$"""
-        {{PluginId}} {
-          class = "{{typeof(SerializedMemoryJournal).AssemblyQualifiedName}}"
-          plugin-dispatcher = "akka.actor.default-dispatcher"
-        }
-        """;
 
     private sealed class Stream
     {
@@ -33,6 +25,7 @@ public sealed class SerializedMemoryJournal : AsyncWriteJournal
     private readonly record struct StoredEvent(long SequenceNr, SerializedPayload Payload, string Manifest, string WriterGuid, long Timestamp);
 
     private readonly Dictionary<string, Stream> _streams = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
     private readonly PayloadSerialization _serialization;
 
     public SerializedMemoryJournal() => _serialization = new PayloadSerialization(Context.System);
@@ -53,11 +46,12 @@ public sealed class SerializedMemoryJournal : AsyncWriteJournal
                 catch (Exception exception) { failure = exception; }
             }
             if (failure is null)
-            {
-                var stream = StreamOf(write.PersistenceId);
-                stream.Events.AddRange(stored);
-                stream.Highest = Math.Max(stream.Highest, write.HighestSequenceNr);
-            }
+                lock (_gate)
+                {
+                    var stream = StreamOf(write.PersistenceId);
+                    stream.Events.AddRange(stored);
+                    stream.Highest = Math.Max(stream.Highest, write.HighestSequenceNr);
+                }
             results.Add(failure!);
         }
         // Akka reads a null list as "every write succeeded".
@@ -66,16 +60,18 @@ public sealed class SerializedMemoryJournal : AsyncWriteJournal
 
     protected override Task DeleteMessagesToAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken)
     {
-        if (_streams.TryGetValue(persistenceId, out var stream)) stream.Events.RemoveAll(e => e.SequenceNr <= toSequenceNr);
+        lock (_gate)
+            if (_streams.TryGetValue(persistenceId, out var stream)) stream.Events.RemoveAll(e => e.SequenceNr <= toSequenceNr);
         return Task.CompletedTask;
     }
 
     public override Task ReplayMessagesAsync(IActorContext context, string persistenceId, long fromSequenceNr, long toSequenceNr, long max,
         Action<IPersistentRepresentation> recoveryCallback)
     {
-        if (!_streams.TryGetValue(persistenceId, out var stream)) return Task.CompletedTask;
+        StoredEvent[] events;
+        lock (_gate) events = _streams.TryGetValue(persistenceId, out var stream) ? [.. stream.Events] : [];
         long replayed = 0;
-        foreach (var e in stream.Events)
+        foreach (var e in events)
         {
             if (replayed >= max || e.SequenceNr > toSequenceNr) break;
             if (e.SequenceNr < fromSequenceNr) continue;
@@ -86,8 +82,10 @@ public sealed class SerializedMemoryJournal : AsyncWriteJournal
         return Task.CompletedTask;
     }
 
-    public override Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr, CancellationToken cancellationToken) =>
-        Task.FromResult(_streams.TryGetValue(persistenceId, out var stream) ? stream.Highest : 0L);
+    public override Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr, CancellationToken cancellationToken)
+    {
+        lock (_gate) return Task.FromResult(_streams.TryGetValue(persistenceId, out var stream) ? stream.Highest : 0L);
+    }
 
     private Stream StreamOf(string persistenceId)
     {
