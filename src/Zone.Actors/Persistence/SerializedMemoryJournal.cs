@@ -15,7 +15,6 @@ namespace Zone.Actors.Persistence;
 /// </summary>
 public sealed class SerializedMemoryJournal : AsyncWriteJournal
 {
-
     private sealed class Stream
     {
         public readonly List<StoredEvent> Events = [];
