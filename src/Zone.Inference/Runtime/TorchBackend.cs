@@ -115,8 +115,8 @@ public static class TorchBackend
     /// whose default is cut to 100 iterations (a few µs) as soon as the process runs more OpenMP threads than it has
     /// cores, which a zone node with several model workers (and the inference bench, raw loop beside worker) does.
     /// Waking a parked thread is expensive here (perf: 8 % of a worker's samples inside futex_wake, half of them from
-    /// GOMP_parallel), and a forward pass runs several parallel regions: measured on fashion-mlp (64 rows, 2 cores), 445-540 µs a pass with parked
-    /// helpers, 270-335 µs with <c>OMP_WAIT_POLICY=ACTIVE</c> and <c>GOMP_SPINCOUNT=10000</c>, which raise that spin
+    /// GOMP_parallel), and a forward pass runs several parallel regions: measured on fashion-mlp (64 rows, 2 cores),
+    /// 445-540 µs a pass with parked helpers, 270-335 µs with <c>OMP_WAIT_POLICY=ACTIVE</c> and <c>GOMP_SPINCOUNT=10000</c>, which raise that spin
     /// to 1,000 iterations when cores are oversubscribed and bound it to 10,000 (well under a millisecond) when not,
     /// so an idle worker does not keep a core busy. libgomp reads them once, when it loads: they are set in the C
     /// environment before libtorch loads, unless the user set either (then the user's OpenMP settings stand).
