@@ -56,17 +56,30 @@ public sealed class ReferenceWindow<TValue> where TValue : unmanaged
     private static int Hash(byte kind, ReadOnlySpan<char> scope, ReadOnlySpan<char> reference) =>
         HashCode.Combine(kind, string.GetHashCode(scope), string.GetHashCode(reference));
 
-    /// <summary>A chained hash table over struct entries and one character arena; it grows by doubling and is reused after <see cref="Clear"/>.</summary>
+    /// <summary>
+    /// An open-addressing hash table over struct entries and one character arena; it grows by doubling and is reused after
+    /// <see cref="Clear"/>. Each slot holds an entry's hash beside its index, and the slots are at most half full, so a
+    /// miss (every new reference asks both generations first) usually reads one cache line of slots and no entry at all.
+    /// Measured on one ledger partition deciding reserves against a 262,144-entry window (fastest of six rounds of two
+    /// million): 383-430 ns a decision with chained buckets, 271-321 ns with these slots; no change with a 4,096-entry
+    /// window, whose tables stay in cache. Entries are never removed one by one (a generation is dropped whole), so linear
+    /// probing needs no tombstones.
+    /// </summary>
     private sealed class Generation
     {
         private struct Entry
         {
-            public int Hash, Next, KeyStart, ScopeLength, ReferenceLength;
+            public int Hash, KeyStart, ScopeLength, ReferenceLength;
             public byte Kind;
             public TValue Value;
         }
 
-        private int[] _buckets = new int[16]; // 1 + index of the chain's first entry; 0 = empty
+        private struct Slot
+        {
+            public int Hash, EntryPlusOne; // EntryPlusOne = 0: empty
+        }
+
+        private Slot[] _slots = new Slot[32];
         private Entry[] _entries = new Entry[16];
         private char[] _chars = new char[512];
         private int _charCount;
@@ -75,10 +88,14 @@ public sealed class ReferenceWindow<TValue> where TValue : unmanaged
 
         public bool TryGet(int hash, byte kind, ReadOnlySpan<char> scope, ReadOnlySpan<char> reference, out TValue value)
         {
-            for (var i = _buckets[hash & (_buckets.Length - 1)] - 1; i >= 0; i = _entries[i].Next)
+            var mask = _slots.Length - 1;
+            for (var i = hash & mask; ; i = (i + 1) & mask)
             {
-                ref var e = ref _entries[i];
-                if (e.Hash == hash && e.Kind == kind && e.ScopeLength == scope.Length && e.ReferenceLength == reference.Length &&
+                var slot = _slots[i];
+                if (slot.EntryPlusOne == 0) break;
+                if (slot.Hash != hash) continue;
+                ref var e = ref _entries[slot.EntryPlusOne - 1];
+                if (e.Kind == kind && e.ScopeLength == scope.Length && e.ReferenceLength == reference.Length &&
                     _chars.AsSpan(e.KeyStart, scope.Length).SequenceEqual(scope) &&
                     _chars.AsSpan(e.KeyStart + scope.Length, reference.Length).SequenceEqual(reference))
                 {
@@ -97,18 +114,18 @@ public sealed class ReferenceWindow<TValue> where TValue : unmanaged
             if (_charCount + length > _chars.Length) Array.Resize(ref _chars, Math.Max(_chars.Length * 2, _charCount + length));
             scope.CopyTo(_chars.AsSpan(_charCount));
             reference.CopyTo(_chars.AsSpan(_charCount + scope.Length));
-            ref var bucket = ref _buckets[hash & (_buckets.Length - 1)];
             _entries[Count] = new Entry
             {
-                Hash = hash, Next = bucket - 1, KeyStart = _charCount, ScopeLength = scope.Length, ReferenceLength = reference.Length, Kind = kind, Value = value,
+                Hash = hash, KeyStart = _charCount, ScopeLength = scope.Length, ReferenceLength = reference.Length, Kind = kind, Value = value,
             };
-            bucket = ++Count;
+            Place(hash, Count);
+            Count++;
             _charCount += length;
         }
 
         public void Clear()
         {
-            Array.Clear(_buckets);
+            Array.Clear(_slots);
             Count = 0;
             _charCount = 0;
         }
@@ -120,7 +137,7 @@ public sealed class ReferenceWindow<TValue> where TValue : unmanaged
             if (_entries.Length < other._entries.Length)
             {
                 _entries = new Entry[other._entries.Length];
-                _buckets = new int[other._buckets.Length];
+                _slots = new Slot[other._slots.Length];
             }
             if (_chars.Length < other._chars.Length) _chars = new char[other._chars.Length];
         }
@@ -134,16 +151,20 @@ public sealed class ReferenceWindow<TValue> where TValue : unmanaged
             }
         }
 
+        /// <summary>The first free slot from the hash's home (the slots are at most half full, so there is one).</summary>
+        private void Place(int hash, int entry)
+        {
+            var mask = _slots.Length - 1;
+            var i = hash & mask;
+            while (_slots[i].EntryPlusOne != 0) i = (i + 1) & mask;
+            _slots[i] = new Slot { Hash = hash, EntryPlusOne = entry + 1 };
+        }
+
         private void Grow()
         {
             Array.Resize(ref _entries, _entries.Length * 2);
-            _buckets = new int[_entries.Length];
-            for (var i = 0; i < Count; i++)
-            {
-                ref var bucket = ref _buckets[_entries[i].Hash & (_buckets.Length - 1)];
-                _entries[i].Next = bucket - 1;
-                bucket = i + 1;
-            }
+            _slots = new Slot[_entries.Length * 2];
+            for (var i = 0; i < Count; i++) Place(_entries[i].Hash, i);
         }
     }
 }

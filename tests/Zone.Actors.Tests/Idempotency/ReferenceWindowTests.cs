@@ -41,6 +41,25 @@ public sealed class ReferenceWindowTests
     }
 
     [Fact]
+    public void Every_remembered_key_is_found_with_its_value_through_growth_and_rotation_and_no_other_key_is()
+    {
+        // Generations of 100,000: keys 0-99,999 fill the first, 100,000-199,999 the second (the first becomes the
+        // previous one), and from 200,000 on the cleared first generation is filled again: 100,000-249,999 remain.
+        var window = new ReferenceWindow<long>(200_000);
+        for (var i = 0; i < 250_000; i++) Assert.True(window.TryAdd((byte)(i % 4), $"account-{i % 13}", $"job-{i}", i * 3L));
+
+        Assert.Equal(150_000, window.Count);
+        for (var i = 0; i < 250_000; i++)
+        {
+            var found = window.TryGet((byte)(i % 4), $"account-{i % 13}", $"job-{i}", out var value);
+            Assert.Equal(i >= 100_000, found);
+            if (found) Assert.Equal(i * 3L, value);
+            Assert.False(window.TryGet((byte)(i % 4), $"account-{i % 13}", $"job-{i}x", out _));
+            Assert.False(window.TryGet((byte)((i + 1) % 4), $"account-{i % 13}", $"job-{i}", out _));
+        }
+    }
+
+    [Fact]
     public void Adding_its_entries_in_order_rebuilds_the_same_window()
     {
         var window = new ReferenceWindow<long>(64);
