@@ -60,6 +60,25 @@ public sealed class ReferenceWindowTests
     }
 
     [Fact]
+    public void Keys_of_any_length_are_kept_whole_and_found_after_their_generation_is_reused()
+    {
+        var window = new ReferenceWindow<int>(8);
+        string Key(int i) => new((char)('a' + i % 26), i * 997 % 40_000 + 1); // 1 to 40,000 characters
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.True(window.TryAdd(0, "scope", Key(i), i));
+            // Generations of 4: the last 4 to 7 keys are remembered, each exactly.
+            for (var j = Math.Max(0, i - 3); j <= i; j++)
+            {
+                Assert.True(window.TryGet(0, "scope", Key(j), out var value));
+                Assert.Equal(j, value);
+                Assert.False(window.TryGet(0, "scope", Key(j) + "!", out _));
+            }
+        }
+        Assert.Equal([.. Enumerable.Range(36, 4).Select(Key)], window.Entries().Select(e => e.Reference)); // 40 keys: the 10th generation just filled
+    }
+
+    [Fact]
     public void Adding_its_entries_in_order_rebuilds_the_same_window()
     {
         var window = new ReferenceWindow<long>(64);
