@@ -34,14 +34,25 @@ public sealed class ReferenceWindow<TValue> where TValue : unmanaged
     {
         var hash = Hash(kind, scope, reference);
         if (_current.TryGet(hash, kind, scope, reference, out _) || _previous.TryGet(hash, kind, scope, reference, out _)) return false;
-        _current.Add(hash, kind, scope, reference, value);
-        if (_current.Count >= _generationCapacity)
-        {
-            // The dropped generation keeps its chunks and slots for the one that takes its place.
-            (_previous, _current) = (_current, _previous);
-            _current.Clear();
-        }
+        Add(hash, kind, scope, reference, value);
         return true;
+    }
+
+    /// <summary>
+    /// Remembers the answer for a key the caller knows is not remembered, without looking: the look is most of what a
+    /// window costs (a miss in both generations' slots, which the key has long left the cache for). Were the key there
+    /// after all, both answers would be kept and a lookup would find one of them.
+    /// </summary>
+    public void AddAbsent(byte kind, ReadOnlySpan<char> scope, ReadOnlySpan<char> reference, TValue value) =>
+        Add(Hash(kind, scope, reference), kind, scope, reference, value);
+
+    private void Add(int hash, byte kind, ReadOnlySpan<char> scope, ReadOnlySpan<char> reference, TValue value)
+    {
+        _current.Add(hash, kind, scope, reference, value);
+        if (_current.Count < _generationCapacity) return;
+        // The dropped generation keeps its chunks and slots for the one that takes its place.
+        (_previous, _current) = (_current, _previous);
+        _current.Clear();
     }
 
     /// <summary>

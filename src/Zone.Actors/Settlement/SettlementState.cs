@@ -79,10 +79,13 @@ public sealed class SettlementState
     {
         if (!_unsettled.Remove(settled.BatchId, out var batch))
             throw new InvalidOperationException($"batch '{settled.BatchId}' settled but was never sealed");
+        // A job of an unsettled batch is not in the settled window: admission turns away a job the window knows, and a
+        // job is in one unsettled batch at most. So its id goes in without the window's lookup.
+        var settledWindow = _settled ??= new ReferenceWindow<long>(settledWindowJobs);
         foreach (var job in batch.Jobs)
         {
             _unsettledJobs.Remove(job.JobId);
-            RememberSettled(job.JobId, batch.Sequence, settledWindowJobs);
+            settledWindow.AddAbsent(0, "", job.JobId, batch.Sequence);
         }
         return this;
     }

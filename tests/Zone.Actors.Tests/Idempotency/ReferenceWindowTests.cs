@@ -79,6 +79,22 @@ public sealed class ReferenceWindowTests
     }
 
     [Fact]
+    public void Adding_keys_known_to_be_absent_fills_and_forgets_as_adding_them_with_a_lookup_does()
+    {
+        var looked = new ReferenceWindow<long>(1_000);
+        var unlooked = new ReferenceWindow<long>(1_000);
+        for (var i = 0; i < 2_750; i++)
+        {
+            Assert.True(looked.TryAdd(0, "", $"job-{i}", i));
+            unlooked.AddAbsent(0, "", $"job-{i}", i);
+        }
+        Assert.Equal(looked.Entries(), unlooked.Entries());
+        Assert.True(unlooked.TryGet(0, "", "job-2000", out var kept));
+        Assert.Equal(2_000, kept);
+        Assert.False(unlooked.TryGet(0, "", "job-1999", out _));
+    }
+
+    [Fact]
     public void Adding_its_entries_in_order_rebuilds_the_same_window()
     {
         var window = new ReferenceWindow<long>(64);
