@@ -56,6 +56,19 @@ public sealed class SerializedMemoryJournalTests() : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(5, Ask<long>(Start("c"), ReadSequence.Instance));
     }
 
+    [Fact]
+    public void Events_of_any_size_come_back_in_order_across_the_journal_chunks()
+    {
+        // 1 MB chunks: a 1.5 MB event gets a chunk of its own, two of 0.6 MB do not fit in one.
+        var sizes = new[] { 0, 1_500_000, 0, 600_000, 600_000, 0, 3_000_000, 10 };
+        var first = Start("d");
+        for (var i = 0; i < sizes.Length; i++) first.Tell(new AddPadded(i + 1, sizes[i]));
+        Assert.Equal("1,2,3,4,5,6,7,8", Ask<string>(first, ReadAmounts.Instance));
+        Stop(first);
+
+        Assert.Equal("1,2,3,4,5,6,7,8", Ask<string>(Start("d"), ReadAmounts.Instance));
+    }
+
     private IActorRef Start(string id) => Sys.ActorOf(Props.Create(() => new Tallying(id)));
 
     private Tally Ask(IActorRef entity) => Ask<Tally>(entity, ReadTally.Instance);
@@ -74,6 +87,8 @@ public sealed class SerializedMemoryJournalTests() : Akka.TestKit.Xunit2.TestKit
     }
 
     private sealed record Add(long Amount);
+    private sealed record AddPadded(long Amount, int PaddingChars);
+    private sealed record ReadAmounts { public static readonly ReadAmounts Instance = new(); }
     private sealed record AddUnserializable { public static readonly AddUnserializable Instance = new(); }
     private sealed record TakeSnapshot { public static readonly TakeSnapshot Instance = new(); }
     private sealed record DeleteEventsTo(long SequenceNr);
@@ -94,6 +109,7 @@ public sealed class SerializedMemoryJournalTests() : Akka.TestKit.Xunit2.TestKit
     {
         private long _total, _applied, _snapshotSequenceNr;
         private IActorRef? _asker;
+        private readonly List<long> _amounts = [];
 
         public Tallying(string id)
         {
@@ -104,6 +120,10 @@ public sealed class SerializedMemoryJournalTests() : Akka.TestKit.Xunit2.TestKit
                 _snapshotSequenceNr = offer.Metadata.SequenceNr;
             });
             Recover<CounterAdded>(Apply);
+            // A padded event: its entity id is the padding, its total the amount, its event count the padding's length.
+            Recover<CounterValue>(ApplyPadded);
+            Command<AddPadded>(add => Persist(new CounterValue(new string('p', add.PaddingChars), add.Amount, add.PaddingChars), ApplyPadded));
+            Command<ReadAmounts>(_ => Sender.Tell(string.Join(',', _amounts)));
             Command<Add>(add => Persist(new CounterAdded(add.Amount), Apply));
             Command<AddUnserializable>(_ => PersistAll(new object[] { new CounterAdded(1_000), new Unserializable() }, _ => _applied = -1_000));
             Command<TakeSnapshot>(_ =>
@@ -123,6 +143,9 @@ public sealed class SerializedMemoryJournalTests() : Akka.TestKit.Xunit2.TestKit
         }
 
         public override string PersistenceId { get; }
+
+        private void ApplyPadded(CounterValue padded) =>
+            _amounts.Add(padded.EntityId.Length == padded.Events && padded.EntityId.All(c => c == 'p') ? padded.Total : -1); // -1: the bytes came back damaged
 
         private void Apply(CounterAdded added)
         {
