@@ -28,7 +28,7 @@ public sealed class SerializedMemoryJournal : AsyncWriteJournal
     private readonly record struct StoredEvent(long SequenceNr, int SerializerId, string PayloadManifest, int Chunk, int Offset, int Length,
         string Manifest, string WriterGuid, long Timestamp);
 
-    internal const int ChunkBytes = 1 << 20;
+    private const int ChunkBytes = 1 << 20; // on the large-object heap, which the collector does not compact
 
     private readonly Dictionary<string, Stream> _streams = new(StringComparer.Ordinal);
     private readonly List<byte[]> _chunks = [];
