@@ -158,19 +158,14 @@ public sealed class ReferenceWindow<TValue> where TValue : unmanaged
 
         private ref Entry EntryAt(int index) => ref _entryChunks[index / EntriesPerChunk][index % EntriesPerChunk];
 
-        /// <summary>Room for a key in one chunk: the rest of the current one, else the next (a key longer than a chunk gets one of its own size).</summary>
+        /// <summary>Room for a key in one chunk: the rest of the current one, else the next that holds it.</summary>
         private (int Chunk, int Start) ReserveChars(int length)
         {
-            if (_charChunk < _charChunks.Count && _charCount + length > _charChunks[_charChunk].Length)
+            // Past chunks too full (or, reused, too short) for the key; a key longer than a chunk gets one of its own size.
+            while (_charChunk == _charChunks.Count || _charCount + length > _charChunks[_charChunk].Length)
             {
-                _charChunk++;
-                _charCount = 0;
-            }
-            while (_charChunk < _charChunks.Count && length > _charChunks[_charChunk].Length) _charChunk++; // reused chunks too short for it
-            if (_charChunk == _charChunks.Count)
-            {
-                _charChunks.Add(new char[Math.Max(CharsPerChunk, length)]);
-                _charCount = 0;
+                if (_charChunk == _charChunks.Count) _charChunks.Add(new char[Math.Max(CharsPerChunk, length)]);
+                else (_charChunk, _charCount) = (_charChunk + 1, 0);
             }
             var start = _charCount;
             _charCount += length;

@@ -94,12 +94,15 @@ public sealed class InferenceBench : IBenchSuite
             {
                 rawLatency.Add(await rawThread.Run(() => raw.MedianLatencyMicros(1, round)));
                 paddedLatency.Add(await rawThread.Run(() => raw.MedianLatencyMicros(BatchInvariance.MinRowsPerForward, round)));
-                var jobs = await LoneJobs(served, round);
+                await served.LoneJob(); // unmeasured, as the raw passes get a warm-up too
+                var jobs = await Sample(served.LoneJob, round);
                 lone.AddRange(jobs);
-                bare.AddRange(await BareRoundTrips(served, TimeSpan.FromMicroseconds(Median(jobs.Select(j => j.ForwardMicros).ToList())), round / 2));
+                var pass = TimeSpan.FromMicroseconds(Median(jobs.Select(j => j.ForwardMicros).ToList()));
+                bare.AddRange(await Sample(() => served.BareRoundTripMicros(pass), round / 2));
             }
             // The worker's cost around its forward pass, per job: exact, whatever the pass itself took at that moment.
             var added = lone.Select(j => j.Micros - j.ForwardMicros).ToList();
+            var (addedMedian, bareMedian) = (Median(added), Median(bare));
             var workerLatency = Median(lone.Select(j => j.Micros).ToList());
             report.Add($"{id} raw latency batch 1", rawLatency.Min(), $"µs median, best of {Rounds}");
             report.Add($"{id} raw latency batch 1 padded to 16", paddedLatency.Min(), $"µs median, best of {Rounds} (1 row + 15 zero rows, as the worker pads)");
@@ -107,9 +110,9 @@ public sealed class InferenceBench : IBenchSuite
             report.Add($"{id} worker latency batch 1", workerLatency, $"µs median of {lone.Count} lone jobs (round trip)");
             report.Add($"{id} worker compute beside the pass, lone job", Median(lone.Select(j => j.ComputeMicros - j.ForwardMicros).ToList()),
                 "µs median (packing, copying out, hashing; the rest of the added latency is messaging)");
-            report.Add($"{id} added latency at batch 1", Median(added), "µs median (round trip - the job's own forward pass)");
-            report.Add($"{id} bare actor round trip", Median(bare), $"µs median of {bare.Count} (to an actor on a dedicated thread that is busy for as long as the pass: the messaging floor)");
-            report.Add($"{id} added latency beyond the bare round trip", Median(added) - Median(bare), "µs (added latency - bare actor round trip: what the worker itself adds)");
+            report.Add($"{id} added latency at batch 1", addedMedian, "µs median (round trip - the job's own forward pass)");
+            report.Add($"{id} bare actor round trip", bareMedian, $"µs median of {bare.Count} (to an actor on a dedicated thread that is busy for as long as the pass: the messaging floor)");
+            report.Add($"{id} added latency beyond the bare round trip", addedMedian - bareMedian, "µs (added latency - bare actor round trip: what the worker itself adds)");
             report.Add($"{id} added latency over the raw pass", workerLatency - paddedLatency.Min(), "µs (worker latency - padded raw latency)");
             report.Note($"{id}: added latency interquartile range {Percentile(added, 0.25):0} to {Percentile(added, 0.75):0} µs");
             report.AddRatio($"{id} worker / raw throughput", $"{id} worker throughput", $"{id} raw forward throughput");
@@ -299,23 +302,13 @@ public sealed class InferenceBench : IBenchSuite
         }
     }
 
-    /// <summary>Lone jobs through the worker, one after another, for <paramref name="duration"/> (a closed loop of one).</summary>
-    private static async Task<List<ClosedLoopDriver.LoneJobCompleted>> LoneJobs(ServedForward served, TimeSpan duration)
+    /// <summary>Results of <paramref name="next"/>, awaited one after another for <paramref name="duration"/> (a closed loop of one).</summary>
+    private static async Task<List<T>> Sample<T>(Func<Task<T>> next, TimeSpan duration)
     {
-        await served.LoneJob();
-        var jobs = new List<ClosedLoopDriver.LoneJobCompleted>();
+        var samples = new List<T>();
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < duration && jobs.Count < MaxLatencySamples) jobs.Add(await served.LoneJob());
-        return jobs;
-    }
-
-    /// <summary>Round trips to an actor that stays busy for <paramref name="busy"/> (as long as a lone job's pass), minus that time.</summary>
-    private static async Task<List<double>> BareRoundTrips(ServedForward served, TimeSpan busy, TimeSpan duration)
-    {
-        var trips = new List<double>();
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < duration && trips.Count < MaxLatencySamples) trips.Add(await served.BareRoundTripMicros(busy));
-        return trips;
+        while (clock.Elapsed < duration && samples.Count < MaxLatencySamples) samples.Add(await next());
+        return samples;
     }
 
     private static double MedianMicros(TimeSpan duration, Action action)

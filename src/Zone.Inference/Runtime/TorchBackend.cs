@@ -116,14 +116,14 @@ public static class TorchBackend
     /// cores, which a zone node with several model workers (and the inference bench, raw loop beside worker) does.
     /// Waking a parked thread is expensive here (perf: 8 % of a worker's samples inside futex_wake, half of them from
     /// GOMP_parallel), and a forward pass runs several parallel regions: measured on fashion-mlp (64 rows, 2 cores),
-    /// 445-540 µs a pass with parked helpers, 270-335 µs with <c>OMP_WAIT_POLICY=ACTIVE</c> and <c>GOMP_SPINCOUNT=10000</c>, which raise that spin
-    /// to 1,000 iterations when cores are oversubscribed and bound it to 10,000 (well under a millisecond) when not,
-    /// so an idle worker does not keep a core busy. libgomp reads them once, when it loads: they are set in the C
+    /// 445-540 µs a pass with parked helpers, 270-335 µs with <c>OMP_WAIT_POLICY=ACTIVE</c> and
+    /// <c>GOMP_SPINCOUNT=10000</c>, which raise that spin to 1,000 iterations when cores are oversubscribed and bound it
+    /// to 10,000 (well under a millisecond) when not, so an idle worker does not keep a core busy. libgomp reads them once, when it loads: they are set in the C
     /// environment before libtorch loads, unless the user set either (then the user's OpenMP settings stand).
     /// </summary>
     internal static void KeepOpenMpThreadsWarm()
     {
-        foreach (var (name, value) in OpenMpSettingsToSet(name => Marshal.PtrToStringUTF8(GetEnv(name))))
+        foreach (var (name, value) in OpenMpSettingsToSet(CEnvironmentVariable))
             if (SetEnv(name, value, overwrite: 0) != 0)
                 throw new TorchBackendException("libc", $"setenv refused {name}", $"start the program with {name}={value}");
     }
@@ -136,7 +136,10 @@ public static class TorchBackend
 
     /// <summary>The OpenMP settings libtorch runs with, as its libgomp read them from the C environment.</summary>
     public static string OpenMpSettings => !OperatingSystem.IsLinux() ? "the platform's defaults" :
-        string.Join(", ", WarmOpenMpSettings.Select(s => $"{s.Name}={Marshal.PtrToStringUTF8(GetEnv(s.Name)) ?? "(unset)"}"));
+        string.Join(", ", WarmOpenMpSettings.Select(s => $"{s.Name}={CEnvironmentVariable(s.Name) ?? "(unset)"}"));
+
+    /// <summary>The C environment, which native libraries read (.NET keeps its own copy, taken when the process started).</summary>
+    private static string? CEnvironmentVariable(string name) => Marshal.PtrToStringUTF8(GetEnv(name));
 
     [DllImport("libc", EntryPoint = "getenv")]
     private static extern IntPtr GetEnv([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
