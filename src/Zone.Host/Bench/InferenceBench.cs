@@ -33,7 +33,8 @@ public sealed class InferenceBench : IBenchSuite
     public string Description => "raw TorchSharp batched forward vs the InferenceWorker under closed-loop load; added latency at batch 1";
 
     /// <summary>What one model is fed: rows for the raw pass, jobs for the worker, and what a job yields.</summary>
-    private sealed record Workload(string ModelId, Tensor Rows, InferenceInput[] ThroughputJobs, InferenceInput[] LatencyJobs, int UnitsPerJob, string Unit) : IDisposable
+    /// <param name="LonePassRows">Rows of a lone job's forward pass once padded for batch invariance.</param>
+    private sealed record Workload(string ModelId, Tensor Rows, InferenceInput[] ThroughputJobs, InferenceInput[] LatencyJobs, int UnitsPerJob, string Unit, int LonePassRows) : IDisposable
     {
         public void Dispose() => Rows.Dispose();
     }
@@ -93,7 +94,7 @@ public sealed class InferenceBench : IBenchSuite
             for (var i = 0; i < Rounds; i++)
             {
                 rawLatency.Add(await rawThread.Run(() => raw.MedianLatencyMicros(1, round)));
-                paddedLatency.Add(await rawThread.Run(() => raw.MedianLatencyMicros(BatchInvariance.MinRowsPerForward, round)));
+                paddedLatency.Add(await rawThread.Run(() => raw.MedianLatencyMicros(workload.LonePassRows, round)));
                 await served.LoneJob(); // unmeasured, as the raw passes get a warm-up too
                 var jobs = await Sample(served.LoneJob, round);
                 lone.AddRange(jobs);
@@ -105,7 +106,7 @@ public sealed class InferenceBench : IBenchSuite
             var (addedMedian, bareMedian) = (Median(added), Median(bare));
             var workerLatency = Median(lone.Select(j => j.Micros).ToList());
             report.Add($"{id} raw latency batch 1", rawLatency.Min(), $"µs median, best of {Rounds}");
-            report.Add($"{id} raw latency batch 1 padded to 16", paddedLatency.Min(), $"µs median, best of {Rounds} (1 row + 15 zero rows, as the worker pads)");
+            report.Add($"{id} raw latency batch 1, padded as the worker pads", paddedLatency.Min(), $"µs median, best of {Rounds} ({PaddingOf(workload.LonePassRows)})");
             report.Add($"{id} worker forward pass, lone job", Median(lone.Select(j => j.ForwardMicros).ToList()), $"µs median of {lone.Count} (the same padded pass, timed inside the worker)");
             report.Add($"{id} worker latency batch 1", workerLatency, $"µs median of {lone.Count} lone jobs (round trip)");
             report.Add($"{id} worker compute beside the pass, lone job", Median(lone.Select(j => j.ComputeMicros - j.ForwardMicros).ToList()),
@@ -123,7 +124,8 @@ public sealed class InferenceBench : IBenchSuite
         report.Note($"raw and worker phases alternate in {Rounds} short rounds (measure-seconds / {Rounds}, and at least {MinBatchesPerRound} worker batches) " +
             "and the best round of each is kept: the cores are shared, and the least disturbed round is the comparable one");
         report.Note($"output commitments: {Sha256.Implementation}");
-        report.Note("every forward pass is padded to at least 16 rows so commitments are batch-invariant; 'added latency' is a lone job's round trip through the worker minus its own forward pass " +
+        report.Note($"forward passes are padded until their matrix products have at least {BatchInvariance.MinProductRows} rows, so commitments are batch-invariant " +
+            $"(a classifier's pass to {BatchInvariance.PaddedRows(1)} samples; the language model's products have {CharTransformer.Context} rows per sample and need none); 'added latency' is a lone job's round trip through the worker minus its own forward pass " +
             "(messaging, queueing, validation, packing, copying out, hashing); 'over the raw pass' subtracts the median padded raw pass instead (noisier: two passes at different moments); " +
             "the bare actor round trip is the same two hops to an actor on a dedicated thread of its own that stays busy as long as the pass, minus that time: the messaging floor");
         report.Note($"closed loop, {jobsInFlight} jobs in flight: '{bulk}' keep their jobs in InferMany messages and send one message of new jobs per reply; " +
@@ -143,7 +145,7 @@ public sealed class InferenceBench : IBenchSuite
             var images = FashionMnist.LoadHeldOut(modelsDirectory);
             var imageJobs = Enumerable.Range(0, images.Count).Select(i => (InferenceInput)TensorInput.OfFloat32(images.Image(i), 1, 28, 28)).ToArray();
             foreach (var id in classifiers)
-                yield return new Workload(id, tensor(images.Pixels, [images.Count, 1, 28, 28]).to(device), imageJobs, imageJobs, 1, "samples");
+                yield return new Workload(id, tensor(images.Pixels, [images.Count, 1, 28, 28]).to(device), imageJobs, imageJobs, 1, "samples", BatchInvariance.PaddedRows(1));
         }
         if (!models.Contains(ModelZoo.FortunesCharLm)) yield break;
 
@@ -154,7 +156,7 @@ public sealed class InferenceBench : IBenchSuite
             tensor(text.AsSpan(0, windows * CharTransformer.Context).ToArray(), [windows, CharTransformer.Context]).to(device),
             prompts.Select(p => (InferenceInput)new GenerationInput(p, GeneratedTokensPerJob, Sampling.Greedy)).ToArray(),
             prompts.Select(p => (InferenceInput)new GenerationInput(p, 1, Sampling.Greedy)).ToArray(),
-            GeneratedTokensPerJob, "tokens");
+            GeneratedTokensPerJob, "tokens", BatchInvariance.PaddedRows(1, CharTransformer.Context));
     }
 
     /// <summary>
@@ -310,6 +312,8 @@ public sealed class InferenceBench : IBenchSuite
         while (clock.Elapsed < duration && samples.Count < MaxLatencySamples) samples.Add(await next());
         return samples;
     }
+
+    private static string PaddingOf(int passRows) => passRows == 1 ? "1 row, no padding needed" : $"1 row + {passRows - 1} zero rows";
 
     private static double MedianMicros(TimeSpan duration, Action action)
     {

@@ -9,9 +9,11 @@ namespace Zone.Inference.Execution;
 
 /// <summary>
 /// Autoregressive generation with <see cref="CharTransformer"/>. Every step runs all still-generating
-/// jobs of the batch as one forward pass of shape [max(rows, 16), Context]: each job's window (its last
-/// Context tokens) is right-padded, which causality makes harmless, so a job's logits and tokens are the
-/// same whatever else shared its batch. No key/value cache: the model is tiny and a fixed shape keeps
+/// jobs of the batch as one forward pass of shape [rows, Context]: each job's window (its last Context
+/// tokens) is right-padded, which causality makes harmless. Every matrix product of the pass has Context
+/// rows per job, so no padding rows are needed for batch invariance (<see cref="BatchInvariance"/>; the tests
+/// check batches of 1-21 jobs with 1 and 2 threads): a job's logits and tokens are the same whatever else
+/// shared its batch. No key/value cache: the model is tiny and a fixed shape keeps
 /// every step on the same kernels.
 /// </summary>
 public sealed class LanguageModel(ModelSpec spec, CharTransformer module, Device device) : IInferenceModel
@@ -75,7 +77,7 @@ public sealed class LanguageModel(ModelSpec spec, CharTransformer module, Device
     internal float[][] NextTokenLogits(IReadOnlyList<List<long>> sequences)
     {
         const int context = CharTransformer.Context, vocabulary = CharTransformer.Vocabulary;
-        var paddedRows = BatchInvariance.PaddedRows(sequences.Count);
+        var paddedRows = BatchInvariance.PaddedRows(sequences.Count, context);
         // The windows are written straight into a native tensor kept for the model's lifetime (created outside the
         // dispose scope below): building a fresh tensor from a managed array measured ~35 µs per step.
         _windowBuffer ??= zeros([BatchInvariance.MaxRowsPerForward, context], ScalarType.Int64);

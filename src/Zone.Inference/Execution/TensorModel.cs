@@ -10,7 +10,8 @@ namespace Zone.Inference.Execution;
 
 /// <summary>
 /// A model that maps a batch of samples to a batch of output rows in one forward pass (the classifiers,
-/// and TorchScript models). Every pass is padded with zero rows to <see cref="BatchInvariance.MinRowsPerForward"/>.
+/// and TorchScript models). Every pass is padded with zero rows to <see cref="BatchInvariance.MinProductRows"/> samples
+/// (its last layers multiply one row per sample).
 /// </summary>
 public sealed class TensorModel(ModelSpec spec, Func<Tensor, Tensor> forward, Device device, IDisposable owner) : IInferenceModel
 {

@@ -66,7 +66,7 @@ public static class TorchScriptModels
         {
             throw new ModelRegistrationException(declaration.Id,
                 $"the model does not accept the declared input {declaration.InputType.ToString().ToLowerInvariant()}[{string.Join('x', declaration.InputShape)}] " +
-                $"(batched to [{BatchInvariance.MinRowsPerForward}, {string.Join(", ", declaration.InputShape)}]): {TorchBackend.FirstLine(e.Message)}", e);
+                $"(batched to [{BatchInvariance.PaddedRows(1)}, {string.Join(", ", declaration.InputShape)}]): {TorchBackend.FirstLine(e.Message)}", e);
         }
         if (!rowShape.SequenceEqual(declaration.OutputShape))
             throw new ModelRegistrationException(declaration.Id,
