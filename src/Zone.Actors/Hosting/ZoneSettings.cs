@@ -11,16 +11,13 @@ public enum PersistenceProvider
 }
 
 /// <param name="ConnectionString">For SQLite, built from the data directory; for PostgreSQL, from configuration or environment.</param>
-/// <param name="SnapshotEveryEvents">Entities save a snapshot after this many events, bounding recovery time.</param>
-public sealed record PersistenceSettings(PersistenceProvider Provider, string ConnectionString, int SnapshotEveryEvents)
+public sealed record PersistenceSettings(PersistenceProvider Provider, string ConnectionString)
 {
-    public static PersistenceSettings InMemory { get; } = new(PersistenceProvider.Memory, "", 1000);
+    public static PersistenceSettings InMemory { get; } = new(PersistenceProvider.Memory, "");
 
-    public static PersistenceSettings SqliteFile(string path, int snapshotEveryEvents = 1000) =>
-        new(PersistenceProvider.Sqlite, $"Data Source={path};Pooling=True", snapshotEveryEvents);
+    public static PersistenceSettings SqliteFile(string path) => new(PersistenceProvider.Sqlite, $"Data Source={path};Pooling=True");
 
-    public static PersistenceSettings Postgres(string connectionString, int snapshotEveryEvents = 1000) =>
-        new(PersistenceProvider.Postgres, connectionString, snapshotEveryEvents);
+    public static PersistenceSettings Postgres(string connectionString) => new(PersistenceProvider.Postgres, connectionString);
 }
 
 /// <param name="Port">0 picks a free port (tests, benchmarks).</param>

@@ -30,6 +30,7 @@ public sealed class LedgerPartitionActor : PersistentPartitionActor
     private LedgerState.Builder _state;
     private bool _resendAfterWrite;
     private int _queuedCommands;
+    private long _commandsSinceSnapshot;
     private bool _writing;
 
     public LedgerPartitionActor(string partitionId, LedgerSettings settings, Func<IActorRef> ledgerRegion)
@@ -43,6 +44,7 @@ public sealed class LedgerPartitionActor : PersistentPartitionActor
         {
             _state.Apply(written, _settings.Rules);
             _state.AddedCredits.Clear();
+            _commandsSinceSnapshot += written.Entries.Length + written.DeliveredCredits.Length;
         });
         Recover<RecoveryCompleted>(_ => ResendOutbox());
         Command<LedgerCommands>(Enqueue);
@@ -115,7 +117,7 @@ public sealed class LedgerPartitionActor : PersistentPartitionActor
         _writing = true;
         var added = builder.AddedCredits.Count == 0 ? [] : builder.AddedCredits.ToArray();
         builder.AddedCredits.Clear();
-        PersistAsync(new LedgerEntriesWritten(entries, delivered), _ => OnWritten(added, answers));
+        PersistAsync(new LedgerEntriesWritten(entries, delivered), written => OnWritten(written, added, answers));
     }
 
     private (ImmutableArray<LedgerEntry> Entries, List<(IActorRef, ImmutableArray<LedgerReply>)> Answers) DecideQueued(LedgerState.Builder builder)
@@ -148,7 +150,7 @@ public sealed class LedgerPartitionActor : PersistentPartitionActor
         return decision.Reply;
     }
 
-    private void OnWritten(OutboxCredit[] added, List<(IActorRef, ImmutableArray<LedgerReply>)> answers)
+    private void OnWritten(LedgerEntriesWritten written, OutboxCredit[] added, List<(IActorRef, ImmutableArray<LedgerReply>)> answers)
     {
         _writing = false;
         Answer(answers);
@@ -165,7 +167,12 @@ public sealed class LedgerPartitionActor : PersistentPartitionActor
             foreach (var asker in _balanceAskers) asker.Tell(balances);
             _balanceAskers.Clear();
         }
-        if (LastSequenceNr % _settings.SnapshotEveryEvents == 0) SaveSnapshot(_state.ToSnapshot());
+        _commandsSinceSnapshot += written.Entries.Length + written.DeliveredCredits.Length;
+        if (_commandsSinceSnapshot >= _settings.SnapshotEveryCommands)
+        {
+            _commandsSinceSnapshot = 0;
+            SaveSnapshot(_state.ToSnapshot());
+        }
         TryWrite();
     }
 

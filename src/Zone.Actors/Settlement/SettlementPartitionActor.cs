@@ -41,6 +41,7 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
     private readonly Dictionary<string, BatchProgress> _progress = new(StringComparer.Ordinal);
     private readonly List<BatchSealed> _pendingSealed = [];
     private readonly List<BatchSettled> _pendingSettled = [];
+    private long _jobsSinceSnapshot;
     private bool _writing;
 
     public SettlementPartitionActor(string partitionId, SettlementSettings settings, Func<IActorRef> ledgerRegion)
@@ -49,7 +50,11 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
         _settings = settings;
         _ledgerRegion = ledgerRegion;
         Recover<SnapshotOffer>(offer => Restore((SettlementPartitionSnapshot)offer.Snapshot));
-        Recover<SettlementWritten>(Apply);
+        Recover<SettlementWritten>(written =>
+        {
+            Apply(written);
+            _jobsSinceSnapshot += JobsIn(written);
+        });
         Recover<RecoveryCompleted>(_ => StartBatches(_books.Values.SelectMany(b => b.Unsettled.Values).OrderBy(b => b.BatchId, StringComparer.Ordinal).ToList()));
         Command<AcceptJobs>(OnAccept);
         Command<SealOpenBatches>(_ => SealOpen(_ => true));
@@ -172,8 +177,20 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
         _writing = false;
         StartBatches(written.Sealed);
         foreach (var settled in written.Settled) Finish(settled);
-        if (LastSequenceNr % _settings.SnapshotEveryEvents == 0) SaveSnapshot(ToSnapshot());
+        _jobsSinceSnapshot += JobsIn(written);
+        if (_jobsSinceSnapshot >= _settings.SnapshotEveryJobs)
+        {
+            _jobsSinceSnapshot = 0;
+            SaveSnapshot(ToSnapshot());
+        }
         TryWrite();
+    }
+
+    private static long JobsIn(SettlementWritten written)
+    {
+        long jobs = 0;
+        foreach (var batch in written.Sealed) jobs += batch.Jobs.Length;
+        return jobs;
     }
 
     /// <summary>The books without the batches still waiting for their write (sealed in memory, not yet durable).</summary>

@@ -7,6 +7,8 @@ namespace Zone.Actors.Settlement;
 /// <param name="MaxUnsettledBatches">Bound on sealed batches whose legs are still moving; beyond it new jobs are refused (callers retry).</param>
 /// <param name="LegRetryInterval">Unacknowledged legs are re-sent this often (they are idempotent).</param>
 /// <param name="SettledWindowJobs">Settled job ids remembered so a re-sent job gets its first answer; oldest forgotten first.</param>
+/// <param name="SnapshotEveryJobs">A partition snapshots once batches holding this many jobs have been journaled since its last
+/// snapshot (a snapshot holds the settled windows, so it is spaced by jobs, not by events whose size follows the load).</param>
 /// <param name="Partitions">Fixed number of settlement partitions providers are hashed to. Never change it on a zone with a journal.</param>
 /// <param name="LedgerPartitions">Must equal the ledger's partition count: legs are routed by it.</param>
 public sealed record SettlementSettings(
@@ -19,20 +21,20 @@ public sealed record SettlementSettings(
     int MaxUnsettledBatches,
     TimeSpan LegRetryInterval,
     int SettledWindowJobs,
-    int SnapshotEveryEvents,
+    int SnapshotEveryJobs,
     int Partitions,
     int LedgerPartitions)
 {
     public static SettlementSettings Default { get; } = new(
         SettlementMode.Batch, 20, TimeSpan.FromSeconds(60), SettlementFees.Default, SlashPolicy.Default, "treasury",
-        MaxUnsettledBatches: 100_000, LegRetryInterval: TimeSpan.FromSeconds(2), SettledWindowJobs: 262_144, SnapshotEveryEvents: 1_000, Partitions: 8, LedgerPartitions: 8);
+        MaxUnsettledBatches: 100_000, LegRetryInterval: TimeSpan.FromSeconds(2), SettledWindowJobs: 262_144, SnapshotEveryJobs: 524_288, Partitions: 8, LedgerPartitions: 8);
 
     public SettlementMode ModeFor(SettlementMode requested) => requested == SettlementMode.ZoneDefault ? DefaultMode : requested;
 
     public void Validate()
     {
         if (DefaultMode == SettlementMode.ZoneDefault) throw new ArgumentException("the zone's default settlement mode must be private, individual or batch");
-        if (BatchMaxJobs <= 0 || BatchMaxWait <= TimeSpan.Zero || MaxUnsettledBatches <= 0 || LegRetryInterval <= TimeSpan.Zero || SettledWindowJobs <= 0 || SnapshotEveryEvents <= 0 || Partitions <= 0 || LedgerPartitions <= 0)
+        if (BatchMaxJobs <= 0 || BatchMaxWait <= TimeSpan.Zero || MaxUnsettledBatches <= 0 || LegRetryInterval <= TimeSpan.Zero || SettledWindowJobs <= 0 || SnapshotEveryJobs <= 0 || Partitions <= 0 || LedgerPartitions <= 0)
             throw new ArgumentException($"settlement bounds must be positive (got {this})");
         Fees.Validate();
         Slashing.Validate();

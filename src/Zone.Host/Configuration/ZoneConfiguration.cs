@@ -105,7 +105,6 @@ public sealed class ZoneConfiguration
 
     private PersistenceSettings PersistenceSettings()
     {
-        var snapshotEvery = Range("zone.persistence.snapshot-every-events", 1, int.MaxValue);
         var provider = Choice("zone.persistence.provider", new Dictionary<string, PersistenceProvider>
         {
             ["memory"] = PersistenceProvider.Memory,
@@ -114,9 +113,9 @@ public sealed class ZoneConfiguration
         });
         return provider switch
         {
-            PersistenceProvider.Memory => Actors.Hosting.PersistenceSettings.InMemory with { SnapshotEveryEvents = snapshotEvery },
-            PersistenceProvider.Sqlite => Actors.Hosting.PersistenceSettings.SqliteFile(Path.Combine(DataDirectory, GetString("zone.persistence.sqlite-file")), snapshotEvery),
-            _ => Actors.Hosting.PersistenceSettings.Postgres(PostgresConnectionString(), snapshotEvery),
+            PersistenceProvider.Memory => Actors.Hosting.PersistenceSettings.InMemory,
+            PersistenceProvider.Sqlite => Actors.Hosting.PersistenceSettings.SqliteFile(Path.Combine(DataDirectory, GetString("zone.persistence.sqlite-file"))),
+            _ => Actors.Hosting.PersistenceSettings.Postgres(PostgresConnectionString()),
         };
     }
 

@@ -15,7 +15,7 @@ public static class LedgerConfiguration
                 c.Range("zone.ledger.dedup-window-entries", 1, 100_000_000)),
             c.Range("zone.ledger.max-commands-per-write", 1, 1_000_000),
             c.Range("zone.ledger.max-queued-commands", 1, 100_000_000),
-            c.Range("zone.ledger.snapshot-every-events", 1, int.MaxValue),
+            c.Range("zone.ledger.snapshot-every-commands", 1, int.MaxValue),
             Duration(c, "zone.ledger.outbox-retry"));
         settings.Validate();
         return settings;
@@ -33,7 +33,7 @@ public static class LedgerConfiguration
             c.Range("zone.settlement.max-unsettled-batches", 1, 100_000_000),
             Duration(c, "zone.settlement.leg-retry"),
             c.Range("zone.settlement.settled-window-jobs", 1, 100_000_000),
-            c.Range("zone.persistence.snapshot-every-events", 1, int.MaxValue),
+            c.Range("zone.settlement.snapshot-every-jobs", 1, int.MaxValue),
             c.Range("zone.settlement.partitions", 1, 4_096),
             c.Range("zone.ledger.partitions", 1, 4_096));
         settings.Validate();

@@ -25,16 +25,16 @@ public sealed class LedgerNode : IAsyncDisposable
     public LedgerRegions Regions { get; }
     public LedgerSettings Ledger { get; }
 
-    // Snapshots every few events, so that restarts in these tests recover from snapshots plus the events after them.
+    // Snapshots every few commands and jobs, so that restarts in these tests recover from snapshots plus the events after them.
     public static LedgerSettings LedgerSettings { get; } = Zone.Actors.Ledger.LedgerSettings.Default with
     {
-        Partitions = 4, OutboxRetryInterval = TimeSpan.FromMilliseconds(300), SnapshotEveryEvents = 3,
+        Partitions = 4, OutboxRetryInterval = TimeSpan.FromMilliseconds(300), SnapshotEveryCommands = 5,
     };
 
     public static SettlementSettings SettlementSettings { get; } = Zone.Actors.Settlement.SettlementSettings.Default with
     {
         LedgerPartitions = 4, Partitions = 2, BatchMaxJobs = 20, BatchMaxWait = TimeSpan.FromMilliseconds(200), LegRetryInterval = TimeSpan.FromMilliseconds(300),
-        SnapshotEveryEvents = 2,
+        SnapshotEveryJobs = 30,
     };
 
     /// <param name="legRoute">Given the system, where settlement sends legs; null for the ledger region.</param>
@@ -102,6 +102,19 @@ public sealed class LedgerNode : IAsyncDisposable
             }
         }
         return settled;
+    }
+
+    /// <summary>
+    /// The newest snapshot the store holds for <paramref name="persistenceId"/>, or null. Asked only once
+    /// <paramref name="answered"/> has an answer from the partition: then a snapshot the partition decided to take before
+    /// that answer is already on its way to the store, ahead of this question.
+    /// </summary>
+    public async Task<Akka.Persistence.SelectedSnapshot?> LatestSnapshotAsync(string persistenceId, Task answered)
+    {
+        await answered;
+        var store = Akka.Persistence.Persistence.Instance.Apply(System).SnapshotStoreFor(null);
+        var result = await store.Ask<Akka.Persistence.LoadSnapshotResult>(new Akka.Persistence.LoadSnapshot(persistenceId, Akka.Persistence.SnapshotSelectionCriteria.Latest, long.MaxValue), Timeout);
+        return result.Snapshot;
     }
 
     public async ValueTask DisposeAsync()

@@ -66,6 +66,26 @@ public sealed class LedgerPartitionActorTests
             Assert.Equal((account.Available, account.Staked, account.Reservations.Length), (after[id].Available, after[id].Staked, after[id].Reservations.Length));
     }
 
+    [Fact]
+    public async Task A_partition_snapshots_once_the_commands_written_since_its_last_snapshot_reach_the_bound()
+    {
+        await using var node = await LedgerNode.StartAsync(PersistenceSettings.InMemory);
+        var bound = node.Ledger.SnapshotEveryCommands;
+        var partition = LedgerPartitions.EntityIdOf("treasury", node.Ledger.Partitions);
+        Task<Akka.Persistence.SelectedSnapshot?> Latest() => node.LatestSnapshotAsync(LedgerPartitions.PersistenceIdOf(partition),
+            // A write's replies leave before its partition decides on a snapshot; the balances are answered after that.
+            Akka.Actor.Futures.Ask<PartitionBalances>(node.Regions.Ledger, new GetPartitionBalances(partition), LedgerNode.Timeout));
+        // Mints touch the treasury's partition only: one write of bound - 1 commands stays below the bound.
+        var mints = Enumerable.Range(0, bound - 1).Select(i => (ILedgerCommand)new Mint("treasury", $"mint-{i}", Opg.FromWhole(1))).ToArray();
+        Assert.All(await node.SendAsync(mints), r => Assert.True(r.Accepted, r.Detail));
+        Assert.Null(await Latest());
+
+        Assert.True((await node.SendAsync(new Mint("treasury", "mint-last", Opg.FromWhole(1))))[0].Accepted);
+        var snapshot = Assert.IsType<LedgerPartitionSnapshot>((await Latest())?.Snapshot);
+        Assert.Equal(Opg.FromWhole(bound), snapshot.Minted);
+        Assert.Equal(bound, snapshot.DedupWindow.Length);
+    }
+
     private static async Task<Dictionary<string, AccountSnapshot>> Accounts(LedgerNode node)
     {
         var balances = await Task.WhenAll(Enumerable.Range(0, node.Ledger.Partitions).Select(p =>

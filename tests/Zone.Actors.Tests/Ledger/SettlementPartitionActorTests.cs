@@ -45,4 +45,32 @@ public sealed class SettlementPartitionActorTests
         var settled = Assert.IsType<JobsSettled>(await inbox.ReceiveAsync(LedgerNode.Timeout));
         Assert.Equal(["job-1"], settled.JobIds.ToArray());
     }
+
+    [Fact]
+    public async Task A_partition_snapshots_once_the_jobs_sealed_since_its_last_snapshot_reach_the_bound()
+    {
+        await using var node = await LedgerNode.StartAsync(PersistenceSettings.InMemory);
+        var settings = LedgerNode.SettlementSettings;
+        Assert.InRange(settings.SnapshotEveryJobs, settings.BatchMaxJobs + 1, 2 * settings.BatchMaxJobs);
+        await node.GenesisAsync(["alice"], Opg.FromWhole(100));
+        var partition = SettlementPartitions.EntityIdOf("prov", settings.Partitions);
+        Task<Akka.Persistence.SelectedSnapshot?> Latest() => node.LatestSnapshotAsync(SettlementPartitions.PersistenceIdOf(partition),
+            // Jobs count when their seal is durable, and a partition decides on a snapshot right then, before it sends the
+            // batch's legs: by the time the batch is settled, that snapshot is in the store.
+            Task.CompletedTask);
+
+        async Task SettleOneBatch(int first)
+        {
+            var jobs = Enumerable.Range(first, settings.BatchMaxJobs).Select(i => Job($"job-{i}", "prov")).ToList();
+            Assert.All(await node.SendAsync(jobs.Select(j => (ILedgerCommand)new Reserve("alice", j.JobId, j.Price)).ToArray()), r => Assert.True(r.Accepted, r.Detail));
+            await node.SettleAsync(jobs, SettlementMode.Batch);
+        }
+
+        await SettleOneBatch(0);
+        Assert.Null(await Latest());
+        await SettleOneBatch(settings.BatchMaxJobs);
+        // Taken when the second batch's seal became durable: the first batch settled, the second still unsettled.
+        var book = Assert.Single(Assert.IsType<SettlementPartitionSnapshot>((await Latest())?.Snapshot).Books);
+        Assert.Equal(2 * settings.BatchMaxJobs, book.SettledWindow.Length + book.Unsettled.Sum(b => b.Jobs.Length));
+    }
 }

@@ -1,6 +1,7 @@
 using System.Collections;
 using Zone.Actors.Hosting;
 using Zone.Host.Configuration;
+using Zone.Host.Ledger;
 
 namespace Zone.Host.Tests.Configuration;
 
@@ -28,12 +29,12 @@ public sealed class ZoneConfigurationTests
         try
         {
             File.WriteAllText(file, "zone { cluster.port = 5000, log-level = debug, persistence.provider = memory }");
-            var environment = new Hashtable { ["ZONE__CLUSTER__PORT"] = "7000", ["ZONE__PERSISTENCE__SNAPSHOT_EVERY_EVENTS"] = "50", ["OTHER"] = "x" };
+            var environment = new Hashtable { ["ZONE__CLUSTER__PORT"] = "7000", ["ZONE__LEDGER__SNAPSHOT_EVERY_COMMANDS"] = "50", ["OTHER"] = "x" };
             var configuration = Load(file, ["zone.cluster.port=6000", "zone.log-level=error"], environment);
             Assert.Equal(7000, configuration.GetInt("zone.cluster.port"));
             Assert.Equal("error", configuration.GetString("zone.log-level"));
             Assert.Equal("memory", configuration.GetString("zone.persistence.provider"));
-            Assert.Equal(50, configuration.ToSettings().Persistence.SnapshotEveryEvents);
+            Assert.Equal(50, LedgerConfiguration.Ledger(configuration).SnapshotEveryCommands);
             Assert.Equal("environment variable ZONE__CLUSTER__PORT", configuration.SourceOf("zone.cluster.port"));
             Assert.Equal($"--config {file}", configuration.SourceOf("zone.persistence.provider"));
         }
