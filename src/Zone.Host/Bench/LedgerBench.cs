@@ -78,8 +78,8 @@ public sealed class LedgerBench : IBenchSuite
         var shape = new WorkloadShape($"bench-{name}-{DateTime.UtcNow:yyyyMMddHHmmssfff}", 1_000, 16, 4, new Opg(1_000), WindowJobs, 1_024, ledger.Partitions, settlement.Partitions, 1 << 20);
         await runtime.FundAsync(shape, Opg.FromWhole(1_000));
         var workload = runtime.StartWorkload(shape, maxJobs: 0);
-        context.Progress($"{name}: warm-up {context.Warmup.TotalSeconds:0} s, measure {context.Measure.TotalSeconds:0} s");
-        await Task.Delay(context.Warmup, cancellationToken);
+        context.Progress($"{name}: warm-up {context.Warmup.TotalSeconds:0} s (longer until the JIT settles), measure {context.Measure.TotalSeconds:0} s");
+        var warmedUp = await context.WarmUpAsync(cancellationToken);
         workload.Tell(SettlementWorkload.ResetStats.Instance);
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes();
@@ -100,6 +100,7 @@ public sealed class LedgerBench : IBenchSuite
         var settled = Math.Max(1, stats.Settled);
         report.Add($"{name} cpu per job", Math.Round(cpuTime.TotalMicroseconds / settled, 2), "µs of CPU time per settled job");
         report.Add($"{name} allocated per job", Math.Round((double)allocated / settled), "bytes (managed heap)");
+        report.Add($"{name} warm-up", Math.Round(warmedUp.TotalSeconds, 1), $"s (the warm-up, then on until the JIT compiled for under {BenchContext.SettledJitPerSecond.TotalMilliseconds:0} ms in a second; at most 4 x the warm-up)");
         report.Add($"{name} gc pauses", Math.Round(100 * paused / stats.Elapsed, 1), "% of the measured time the collector stopped the process");
         if (stats.Rejected + stats.Failed > 0) report.Note($"{name}: {stats.Rejected} jobs rejected, {stats.Failed} failed capture");
     }
