@@ -80,6 +80,7 @@ public sealed class LedgerBench : IBenchSuite
         var workload = runtime.StartWorkload(shape, maxJobs: 0);
         context.Progress($"{name}: warm-up {context.Warmup.TotalSeconds:0} s (longer until the JIT settles), measure {context.Measure.TotalSeconds:0} s");
         var warmedUp = await context.WarmUpAsync(cancellationToken);
+        context.Progress($"{name}: warmed up in {warmedUp.TotalSeconds:0.0} s, measuring");
         workload.Tell(SettlementWorkload.ResetStats.Instance);
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes();
