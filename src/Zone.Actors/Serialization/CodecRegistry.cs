@@ -22,6 +22,19 @@ public sealed class CodecRegistry
         _byManifest.Add(manifest, codec);
     }
 
+    /// <summary>
+    /// Reads a manifest this version no longer writes (a message whose layout changed, in older journals and snapshots),
+    /// into the current type. <typeparamref name="T"/> must also have its current codec.
+    /// </summary>
+    public void AddReader<T>(string manifest, Func<ZoneReader, T> read) where T : IZoneMessage
+    {
+        if (_byManifest.TryGetValue(manifest, out var existing))
+            throw new InvalidOperationException($"manifest '{manifest}' is used by both {existing.Type.FullName} and {typeof(T).FullName}");
+        _byManifest.Add(manifest, new Codec(manifest, typeof(T),
+            (_, _) => throw new InvalidOperationException($"manifest '{manifest}' is read-only: {typeof(T).Name} is written as {ManifestOf(typeof(T))}"),
+            r => read(r)!));
+    }
+
     public IReadOnlyCollection<Type> Types => _byType.Keys;
 
     public string ManifestOf(Type type) => CodecFor(type).Manifest;

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Zone.Actors.Serialization;
 
 namespace Zone.Actors.Settlement;
@@ -18,14 +19,16 @@ public sealed class SettlementCodecs : ICodecModule
         r.Add<WakeSettlement>("settlement.wake.v1", (w, m) => w.WriteString(m.EntityId), rd => new WakeSettlement(rd.ReadString()));
         r.Add<BatchSealed>("settlement.batch-sealed.v1", WriteSealed, ReadSealed);
         r.Add<BatchSettled>("settlement.batch-settled.v1", WriteSettled, ReadSettled);
-        r.Add<SettledJob>("settlement.settled-job.v2", WriteSettledJob, ReadSettledJob);
+        r.Add<SettledJob>("settlement.settled-job.v3", WriteSettledJob, ReadSettledJob);
         r.Add<SealOpenBatches>("settlement.seal-open-batches.v1", (w, m) => w.WriteString(m.EntityId), rd => new SealOpenBatches(rd.ReadString()));
         r.Add<SettlementWritten>("settlement.written.v1",
             (w, m) => { w.WriteList(m.Sealed, WriteSealed); w.WriteList(m.Settled, WriteSettled); },
             rd => new SettlementWritten(rd.ReadList(ReadSealed), rd.ReadList(ReadSettled)));
-        r.Add<SettlementSnapshot>("settlement.book-snapshot.v1", WriteBook, ReadBook);
-        r.Add<SettlementPartitionSnapshot>("settlement.partition-snapshot.v1",
-            (w, m) => w.WriteList(m.Books, WriteBook), rd => new SettlementPartitionSnapshot(rd.ReadList(ReadBook)));
+        r.Add<SettlementSnapshot>("settlement.book-snapshot.v2", WriteBook, ReadBook);
+        r.Add<SettlementPartitionSnapshot>("settlement.partition-snapshot.v2",
+            (w, m) => { w.WriteList(m.Books, WriteBook); w.WriteList(m.SettledWindow, WriteSettledJob); },
+            rd => new SettlementPartitionSnapshot(rd.ReadList(ReadBook), rd.ReadList(ReadSettledJob)));
+        r.AddReader("settlement.partition-snapshot.v1", ReadPartitionSnapshotV1);
     }
 
     private static void WriteJob(ZoneWriter w, SettlementJob j)
@@ -53,16 +56,30 @@ public sealed class SettlementCodecs : ICodecModule
 
     private static void WriteBook(ZoneWriter w, SettlementSnapshot m)
     {
-        w.WriteString(m.ProviderId); w.WriteVarLong(m.NextSequence); w.WriteList(m.Unsettled, WriteSealed); w.WriteList(m.SettledWindow, WriteSettledJob);
+        w.WriteString(m.ProviderId); w.WriteVarLong(m.NextSequence); w.WriteList(m.Unsettled, WriteSealed);
     }
 
-    private static SettlementSnapshot ReadBook(ZoneReader r) => new(r.ReadString(), r.ReadVarLong(), r.ReadList(ReadSealed), r.ReadList(ReadSettledJob));
+    private static SettlementSnapshot ReadBook(ZoneReader r) => new(r.ReadString(), r.ReadVarLong(), r.ReadList(ReadSealed));
 
-    private static void WriteSettledJob(ZoneWriter w, SettledJob m) { w.WriteString(m.JobId); w.WriteVarLong(m.BatchSequence); }
+    private static void WriteSettledJob(ZoneWriter w, SettledJob m) { w.WriteString(m.ProviderId); w.WriteString(m.JobId); w.WriteVarLong(m.BatchSequence); }
 
-    private static SettledJob ReadSettledJob(ZoneReader r) => new(r.ReadString(), r.ReadVarLong());
+    private static SettledJob ReadSettledJob(ZoneReader r) => new(r.ReadString(), r.ReadString(), r.ReadVarLong());
 
-    private static void WriteStrings(ZoneWriter w, System.Collections.Immutable.ImmutableArray<string> items) => w.WriteList(items, (x, s) => x.WriteString(s));
+    /// <summary>
+    /// Version 1 kept a settled window in each provider's book. They become the partition's window, book after book
+    /// (within a book oldest first; across books the order they were settled in was not recorded).
+    /// </summary>
+    private static SettlementPartitionSnapshot ReadPartitionSnapshotV1(ZoneReader r)
+    {
+        var books = r.ReadList(x =>
+        {
+            var book = ReadBook(x);
+            return (Book: book, Settled: x.ReadList(y => new SettledJob(book.ProviderId, y.ReadString(), y.ReadVarLong())));
+        });
+        return new SettlementPartitionSnapshot([.. books.Select(b => b.Book)], [.. books.SelectMany(b => b.Settled)]);
+    }
 
-    private static System.Collections.Immutable.ImmutableArray<string> ReadStrings(ZoneReader r) => r.ReadList(x => x.ReadString());
+    private static void WriteStrings(ZoneWriter w, ImmutableArray<string> items) => w.WriteList(items, (x, s) => x.WriteString(s));
+
+    private static ImmutableArray<string> ReadStrings(ZoneReader r) => r.ReadList(x => x.ReadString());
 }

@@ -28,10 +28,10 @@ public sealed record BatchSettled(string BatchId, ImmutableArray<string> FailedJ
 /// </summary>
 public sealed record SettlementWritten(ImmutableArray<BatchSealed> Sealed, ImmutableArray<BatchSettled> Settled) : IZoneMessage;
 
-public sealed record SettledJob(string JobId, long BatchSequence) : IZoneMessage;
+public sealed record SettledJob(string ProviderId, string JobId, long BatchSequence) : IZoneMessage;
 
-/// <summary>A provider's settlement book; the settled window lists jobs oldest first.</summary>
-public sealed record SettlementSnapshot(string ProviderId, long NextSequence, ImmutableArray<BatchSealed> Unsettled, ImmutableArray<SettledJob> SettledWindow) : IZoneMessage;
+/// <summary>A provider's settlement book: its next batch sequence and its sealed, unsettled batches.</summary>
+public sealed record SettlementSnapshot(string ProviderId, long NextSequence, ImmutableArray<BatchSealed> Unsettled) : IZoneMessage;
 
-/// <summary>The books of every provider of one settlement partition.</summary>
-public sealed record SettlementPartitionSnapshot(ImmutableArray<SettlementSnapshot> Books) : IZoneMessage;
+/// <summary>The books of every provider of one settlement partition, and the partition's settled window (oldest first).</summary>
+public sealed record SettlementPartitionSnapshot(ImmutableArray<SettlementSnapshot> Books, ImmutableArray<SettledJob> SettledWindow) : IZoneMessage;

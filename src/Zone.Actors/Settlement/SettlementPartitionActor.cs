@@ -41,6 +41,7 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
     private readonly Dictionary<string, BatchProgress> _progress = new(StringComparer.Ordinal);
     private readonly List<BatchSealed> _pendingSealed = [];
     private readonly List<BatchSettled> _pendingSettled = [];
+    private readonly SettledJobs _settled;
     private long _jobsSinceSnapshot;
     private bool _writing;
 
@@ -49,6 +50,7 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
     {
         _settings = settings;
         _ledgerRegion = ledgerRegion;
+        _settled = new SettledJobs(settings.SettledWindowJobs);
         Recover<SnapshotOffer>(offer => Restore((SettlementPartitionSnapshot)offer.Snapshot));
         Recover<SettlementWritten>(written =>
         {
@@ -69,7 +71,7 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
 
     private SettlementState Book(string providerId)
     {
-        if (!_books.TryGetValue(providerId, out var book)) _books[providerId] = book = SettlementState.Empty(providerId);
+        if (!_books.TryGetValue(providerId, out var book)) _books[providerId] = book = SettlementState.Empty(providerId, _settled);
         return book;
     }
 
@@ -77,10 +79,11 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
     {
         foreach (var saved in snapshot.Books)
         {
-            var book = SettlementState.FromSnapshot(saved, _settings.SettledWindowJobs);
+            var book = SettlementState.FromSnapshot(saved, _settled);
             _books[book.ProviderId] = book;
             foreach (var batchId in book.Unsettled.Keys) _bookOfBatch[batchId] = book;
         }
+        foreach (var job in snapshot.SettledWindow) _settled.Restore(job);
     }
 
     private void Apply(SettlementWritten written)
@@ -98,7 +101,7 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
 
     private void Settled(BatchSettled settled)
     {
-        if (_bookOfBatch.Remove(settled.BatchId, out var book)) book.Apply(settled, _settings.SettledWindowJobs);
+        if (_bookOfBatch.Remove(settled.BatchId, out var book)) book.Apply(settled);
         else throw new InvalidOperationException($"settlement partition {PartitionId}: batch '{settled.BatchId}' settled but was never sealed");
     }
 
@@ -197,7 +200,8 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
     private SettlementPartitionSnapshot ToSnapshot()
     {
         var notDurable = _pendingSealed.Select(b => b.BatchId).ToHashSet(StringComparer.Ordinal);
-        return new SettlementPartitionSnapshot([.. _books.Values.OrderBy(b => b.ProviderId, StringComparer.Ordinal).Select(b => b.ToSnapshot(notDurable))]);
+        return new SettlementPartitionSnapshot([.. _books.Values.OrderBy(b => b.ProviderId, StringComparer.Ordinal).Select(b => b.ToSnapshot(notDurable))],
+            [.. _settled.Entries()]);
     }
 
     private void StartBatches(IReadOnlyCollection<BatchSealed> batches)

@@ -6,7 +6,7 @@ namespace Zone.Actors.Settlement;
 /// <param name="BatchMaxWait">... or when its first job has waited this long (OpenGradient: 60 s). Runtime mode: wall clock.</param>
 /// <param name="MaxUnsettledBatches">Bound on sealed batches whose legs are still moving; beyond it new jobs are refused (callers retry).</param>
 /// <param name="LegRetryInterval">Unacknowledged legs are re-sent this often (they are idempotent).</param>
-/// <param name="SettledWindowJobs">Settled job ids remembered so a re-sent job gets its first answer; oldest forgotten first.</param>
+/// <param name="SettledWindowJobs">Settled job ids a partition remembers (all its providers together) so a re-sent job gets its first answer; oldest forgotten first.</param>
 /// <param name="SnapshotEveryJobs">A partition snapshots once batches holding this many jobs have been journaled since its last
 /// snapshot (a snapshot holds the settled windows, so it is spaced by jobs, not by events whose size follows the load).</param>
 /// <param name="Partitions">Fixed number of settlement partitions providers are hashed to. Never change it on a zone with a journal.</param>

@@ -1,5 +1,3 @@
-using Zone.Actors.Idempotency;
-
 namespace Zone.Actors.Settlement;
 
 /// <summary>
@@ -15,12 +13,13 @@ public sealed class SettlementState
     private readonly Dictionary<string, SettlementJob> _openById = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BatchSealed> _unsettled = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (BatchSealed Batch, int Index)> _unsettledJobs = new(StringComparer.Ordinal);
-    // Recently settled job id → its batch's sequence; made with the window's bound on the first settle.
-    private ReferenceWindow<long>? _settled;
+    // The partition's recently settled jobs, which every book of the partition shares.
+    private readonly SettledJobs _settled;
 
-    private SettlementState(string providerId) => ProviderId = providerId;
+    private SettlementState(string providerId, SettledJobs settled) => (ProviderId, _settled) = (providerId, settled);
 
-    public static SettlementState Empty(string providerId) => new(providerId);
+    /// <param name="settled">Where settled jobs are remembered: the partition's window, shared by all its books.</param>
+    public static SettlementState Empty(string providerId, SettledJobs settled) => new(providerId, settled);
 
     public string ProviderId { get; }
 
@@ -42,7 +41,7 @@ public sealed class SettlementState
 
     /// <summary>The batch a recently settled job was paid in (the window forgets the oldest beyond its bound).</summary>
     public string? SettledBatchOf(string jobId) =>
-        _settled is not null && _settled.TryGet(0, "", jobId, out var sequence) ? SettlementDecider.BatchIdOf(ProviderId, sequence) : null;
+        _settled.TryGet(ProviderId, jobId, out var sequence) ? SettlementDecider.BatchIdOf(ProviderId, sequence) : null;
 
     internal void AddOpen(SettlementJob job)
     {
@@ -75,35 +74,29 @@ public sealed class SettlementState
         return this;
     }
 
-    public SettlementState Apply(BatchSettled settled, int settledWindowJobs)
+    public SettlementState Apply(BatchSettled settled)
     {
         if (!_unsettled.Remove(settled.BatchId, out var batch))
             throw new InvalidOperationException($"batch '{settled.BatchId}' settled but was never sealed");
         // A job of an unsettled batch is not in the settled window: admission turns away a job the window knows, and a
         // job is in one unsettled batch at most. So its id goes in without the window's lookup.
-        var settledWindow = _settled ??= new ReferenceWindow<long>(settledWindowJobs);
         foreach (var job in batch.Jobs)
         {
             _unsettledJobs.Remove(job.JobId);
-            settledWindow.AddAbsent(0, "", job.JobId, batch.Sequence);
+            _settled.AddAbsent(ProviderId, job.JobId, batch.Sequence);
         }
         return this;
     }
 
-    private void RememberSettled(string jobId, long batchSequence, int capacity) =>
-        (_settled ??= new ReferenceWindow<long>(capacity)).TryAdd(0, "", jobId, batchSequence);
-
     /// <summary>The book as a snapshot, without the batches in <paramref name="notDurable"/> (sealed, their write still in flight).</summary>
     public SettlementSnapshot ToSnapshot(IReadOnlySet<string>? notDurable = null) =>
-        new(ProviderId, NextSequence, [.. _unsettled.Values.Where(b => notDurable is null || !notDurable.Contains(b.BatchId)).OrderBy(b => b.Sequence)],
-            [.. (_settled?.Entries() ?? []).Select(e => new SettledJob(e.Reference, e.Value))]);
+        new(ProviderId, NextSequence, [.. _unsettled.Values.Where(b => notDurable is null || !notDurable.Contains(b.BatchId)).OrderBy(b => b.Sequence)]);
 
-    public static SettlementState FromSnapshot(SettlementSnapshot snapshot, int settledWindowJobs)
+    public static SettlementState FromSnapshot(SettlementSnapshot snapshot, SettledJobs settled)
     {
-        var state = Empty(snapshot.ProviderId);
+        var state = Empty(snapshot.ProviderId, settled);
         state.NextSequence = snapshot.NextSequence;
         foreach (var batch in snapshot.Unsettled) state.Apply(batch);
-        foreach (var job in snapshot.SettledWindow) state.RememberSettled(job.JobId, job.BatchSequence, settledWindowJobs);
         return state;
     }
 }

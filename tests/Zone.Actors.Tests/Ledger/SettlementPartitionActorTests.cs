@@ -70,7 +70,9 @@ public sealed class SettlementPartitionActorTests
         Assert.Null(await Latest());
         await SettleOneBatch(settings.BatchMaxJobs);
         // Taken when the second batch's seal became durable: the first batch settled, the second still unsettled.
-        var book = Assert.Single(Assert.IsType<SettlementPartitionSnapshot>((await Latest())?.Snapshot).Books);
-        Assert.Equal(2 * settings.BatchMaxJobs, book.SettledWindow.Length + book.Unsettled.Sum(b => b.Jobs.Length));
+        var snapshot = Assert.IsType<SettlementPartitionSnapshot>((await Latest())?.Snapshot);
+        var book = Assert.Single(snapshot.Books);
+        Assert.Equal(2 * settings.BatchMaxJobs, snapshot.SettledWindow.Length + book.Unsettled.Sum(b => b.Jobs.Length));
+        Assert.All(snapshot.SettledWindow, job => Assert.Equal("prov", job.ProviderId));
     }
 }

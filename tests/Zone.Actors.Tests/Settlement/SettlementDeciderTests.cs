@@ -17,10 +17,44 @@ public sealed class SettlementDeciderTests
     private static SettlementJob Job(string id, string consumer = "alice", long priceNano = 1_000_000, string verifier = "ver") =>
         new(id, consumer, "prov", verifier, new Opg(priceNano), SHA256.HashData(Encoding.UTF8.GetBytes("in" + id)), SHA256.HashData(Encoding.UTF8.GetBytes("out" + id)));
 
+    private static SettlementState Book(string provider = "prov", SettledJobs? settled = null) =>
+        SettlementState.Empty(provider, settled ?? new SettledJobs(Settings.SettledWindowJobs));
+
+    /// <summary>Accepts the jobs into one batch (sealed at the bound or after them), and settles it.</summary>
+    private static SettlementState SettleAll(SettlementState book, params string[] jobIds)
+    {
+        BatchSealed? sealedBatch = null;
+        foreach (var id in jobIds) (book, _, sealedBatch) = SettlementDecider.Accept(book, Job(id) with { ProviderId = book.ProviderId }, SettlementMode.Batch, Settings);
+        if (sealedBatch is null) (book, sealedBatch) = SettlementDecider.SealOpen(book);
+        return book.Apply(new BatchSettled(sealedBatch!.BatchId, [], Opg.Zero, Opg.Zero, Opg.Zero));
+    }
+
+    [Fact]
+    public void The_books_of_a_partition_share_one_bounded_settled_window_in_which_job_ids_are_scoped_by_provider()
+    {
+        var settled = new SettledJobs(8);
+        var (a, b) = (Book("prov-a", settled), Book("prov-b", settled));
+        a = SettleAll(a, "j1", "j2");
+        b = SettleAll(b, "j1");
+        // The same job id at two providers is two jobs: each remembers its own batch.
+        Assert.Equal("prov-a#1", a.SettledBatchOf("j1"));
+        Assert.Equal("prov-b#1", b.SettledBatchOf("j1"));
+        Assert.Null(b.SettledBatchOf("j2"));
+
+        // Twelve more of a's jobs: the partition's window (8) forgets the oldest, whichever book they belong to.
+        for (var i = 0; i < 4; i++) a = SettleAll(a, $"k{i}a", $"k{i}b", $"k{i}c");
+        Assert.InRange(settled.Count, 1, 8);
+        Assert.Null(b.SettledBatchOf("j1"));
+        Assert.Null(a.SettledBatchOf("j1"));
+        Assert.Equal("prov-a#5", a.SettledBatchOf("k3c"));
+        var again = SettlementDecider.Accept(a, Job("k3c") with { ProviderId = "prov-a" }, SettlementMode.Batch, Settings).Decision;
+        Assert.Equal((AcceptOutcome.Settled, "prov-a#5"), (again.Outcome, again.BatchId));
+    }
+
     [Fact]
     public void A_batch_seals_at_its_job_bound_with_the_merkle_root_of_its_leaves()
     {
-        var state = SettlementState.Empty("prov");
+        var state = Book();
         BatchSealed? sealedBatch = null;
         foreach (var id in new[] { "j1", "j2", "j3" })
             (state, _, sealedBatch) = SettlementDecider.Accept(state, Job(id), SettlementMode.ZoneDefault, Settings);
@@ -35,7 +69,7 @@ public sealed class SettlementDeciderTests
     [Fact]
     public void The_open_batch_seals_when_its_wait_runs_out()
     {
-        var (state, _, sealedNow) = SettlementDecider.Accept(SettlementState.Empty("prov"), Job("j1"), SettlementMode.Batch, Settings);
+        var (state, _, sealedNow) = SettlementDecider.Accept(Book(), Job("j1"), SettlementMode.Batch, Settings);
         Assert.Null(sealedNow);
         var (after, sealedBatch) = SettlementDecider.SealOpen(state);
         Assert.Single(sealedBatch!.Jobs);
@@ -45,10 +79,10 @@ public sealed class SettlementDeciderTests
     [Fact]
     public void Individual_and_private_jobs_settle_alone_and_private_records_no_hashes()
     {
-        var (_, _, individual) = SettlementDecider.Accept(SettlementState.Empty("prov"), Job("j1"), SettlementMode.Individual, Settings);
+        var (_, _, individual) = SettlementDecider.Accept(Book(), Job("j1"), SettlementMode.Individual, Settings);
         Assert.Equal(32, individual!.Jobs[0].InputHash.Length);
         Assert.Equal(individual.Jobs[0].Leaf(), individual.MerkleRoot);
-        var (_, _, privateBatch) = SettlementDecider.Accept(SettlementState.Empty("prov"), Job("j1"), SettlementMode.Private, Settings);
+        var (_, _, privateBatch) = SettlementDecider.Accept(Book(), Job("j1"), SettlementMode.Private, Settings);
         Assert.Empty(privateBatch!.Jobs[0].InputHash);
         Assert.Empty(privateBatch.Jobs[0].OutputHash);
         Assert.Equal(SettlementMode.Private, privateBatch.Mode);
@@ -57,13 +91,13 @@ public sealed class SettlementDeciderTests
     [Fact]
     public void Repeats_are_recognised_and_conflicts_rejected()
     {
-        var (state, _, _) = SettlementDecider.Accept(SettlementState.Empty("prov"), Job("j1"), SettlementMode.Batch, Settings);
+        var (state, _, _) = SettlementDecider.Accept(Book(), Job("j1"), SettlementMode.Batch, Settings);
         Assert.Equal(AcceptOutcome.Pending, SettlementDecider.Accept(state, Job("j1"), SettlementMode.Batch, Settings).Decision.Outcome);
         var conflict = SettlementDecider.Accept(state, Job("j1", priceNano: 5), SettlementMode.Batch, Settings).Decision;
         Assert.Equal(AcceptOutcome.Rejected, conflict.Outcome);
         Assert.Contains("conflict", conflict.Reason, StringComparison.Ordinal);
         var (sealedState, sealedBatch) = SettlementDecider.SealOpen(state);
-        var settled = sealedState.Apply(new BatchSettled(sealedBatch!.BatchId, [], Opg.Zero, Opg.Zero, Opg.Zero), 10);
+        var settled = sealedState.Apply(new BatchSettled(sealedBatch!.BatchId, [], Opg.Zero, Opg.Zero, Opg.Zero));
         var again = SettlementDecider.Accept(settled, Job("j1"), SettlementMode.Batch, Settings).Decision;
         Assert.Equal((AcceptOutcome.Settled, sealedBatch.BatchId), (again.Outcome, again.BatchId));
     }
@@ -71,7 +105,7 @@ public sealed class SettlementDeciderTests
     [Fact]
     public void Bad_jobs_are_rejected_with_a_reason()
     {
-        var empty = SettlementState.Empty("prov");
+        var empty = Book();
         Assert.Equal(AcceptOutcome.Rejected, SettlementDecider.Accept(empty, Job("j1", priceNano: 0), SettlementMode.Batch, Settings).Decision.Outcome);
         Assert.Equal(AcceptOutcome.Rejected, SettlementDecider.Accept(empty, Job("j1", priceNano: -5), SettlementMode.Batch, Settings).Decision.Outcome);
         Assert.Equal(AcceptOutcome.Rejected, SettlementDecider.Accept(empty, Job("j1") with { ProviderId = "other" }, SettlementMode.Batch, Settings).Decision.Outcome);
@@ -81,7 +115,7 @@ public sealed class SettlementDeciderTests
     [Fact]
     public void Legs_move_money_once_per_account_per_batch()
     {
-        var batch = SettlementDecider.Seal(SettlementState.Empty("prov"), [Job("j1"), Job("j2"), Job("j3", consumer: "bob")], SettlementMode.Batch);
+        var batch = SettlementDecider.Seal(Book(), [Job("j1"), Job("j2"), Job("j3", consumer: "bob")], SettlementMode.Batch);
         var captures = SettlementDecider.CaptureLegs(batch).Cast<Capture>().ToList();
         Assert.Equal(["alice", "bob"], captures.Select(c => c.AccountId));
         Assert.Equal(["j1", "j2"], captures[0].Reservations.ToArray());
@@ -96,7 +130,7 @@ public sealed class SettlementDeciderTests
     [Fact]
     public void Jobs_whose_capture_failed_are_not_paid()
     {
-        var batch = SettlementDecider.Seal(SettlementState.Empty("prov"), [Job("j1"), Job("j2", consumer: "bob")], SettlementMode.Batch);
+        var batch = SettlementDecider.Seal(Book(), [Job("j1"), Job("j2", consumer: "bob")], SettlementMode.Batch);
         var plan = SettlementDecider.CreditLegs(batch, new HashSet<string> { "bob" }, SettlementFees.Default, "treasury");
         Assert.Equal(["j2"], plan.FailedJobIds.ToArray());
         Assert.Equal(new Opg(1_000_000), plan.Captured);
