@@ -8,7 +8,7 @@ namespace Zone.Actors.Settlement;
 /// <param name="LegRetryInterval">Unacknowledged legs are re-sent this often (they are idempotent).</param>
 /// <param name="SettledWindowJobs">Settled job ids a partition remembers (all its providers together) so a re-sent job gets its first answer; oldest forgotten first.</param>
 /// <param name="SnapshotEveryJobs">A partition snapshots once batches holding this many jobs have been journaled since its last
-/// snapshot (a snapshot holds the settled windows, so it is spaced by jobs, not by events whose size follows the load).</param>
+/// snapshot (a snapshot holds the settled window, so it is spaced by jobs, not by events whose size follows the load).</param>
 /// <param name="Partitions">Fixed number of settlement partitions providers are hashed to. Never change it on a zone with a journal.</param>
 /// <param name="LedgerPartitions">Must equal the ledger's partition count: legs are routed by it.</param>
 public sealed record SettlementSettings(
