@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime;
 using Zone.Host.Configuration;
 
 namespace Zone.Host.Bench;
@@ -27,14 +29,14 @@ public sealed record BenchContext(ZoneConfiguration Configuration, TimeSpan Warm
     /// </summary>
     public async Task<TimeSpan> WarmUpAsync(CancellationToken cancellationToken)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var clock = Stopwatch.StartNew();
         await Task.Delay(Warmup, cancellationToken);
         var limit = 4 * Warmup;
         while (clock.Elapsed < limit)
         {
-            var before = System.Runtime.JitInfo.GetCompilationTime();
+            var before = JitInfo.GetCompilationTime();
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            if (System.Runtime.JitInfo.GetCompilationTime() - before < SettledJitPerSecond) break;
+            if (JitInfo.GetCompilationTime() - before < SettledJitPerSecond) break;
         }
         return clock.Elapsed;
     }

@@ -1,9 +1,9 @@
 namespace Zone.Inference.Commitments;
 
 /// <summary>
-/// Why forward passes are padded: measured on this CPU build of libtorch (ENVIRONMENT.md), a matrix product
-/// gives each row bit-identical results whenever it has 16-256 rows or more, but products of 1-3 rows take
-/// another kernel path (last-bit differences up to 8e-8) and, with 2 threads, one of 7 rows differed too.
+/// Why forward passes are padded: measured on this CPU build of libtorch (ENVIRONMENT.md), a row's output is
+/// bit-identical in any batch of 16-256 rows, but matrix products of 1-3 rows take another kernel path (last-bit
+/// differences up to 8e-8) and, with 2 threads, one of 7 rows differed too.
 /// So every pass is padded with zero rows until its matrix products have at least <see cref="MinProductRows"/>
 /// rows, which makes a job's output, and so its commitment, independent of the batch it happened to run in.
 /// A classifier's last layers multiply one row per sample, so its passes are padded to 16 samples; the language

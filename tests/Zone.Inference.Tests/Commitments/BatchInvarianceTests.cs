@@ -48,14 +48,14 @@ public sealed class BatchInvarianceTests
         using var model = TestModels.Load(ModelZoo.FortunesCharLm);
         var job = TestModels.Prompt("The meaning of life is", 12, new Sampling(0.8f, 42));
         var alone = model.Execute([job])[0];
-        var others = Enumerable.Range(0, 20)
+        var others = Enumerable.Range(0, 63)
             .Select(i => (InferenceInput)TestModels.Prompt(new string('a', 1 + i * 4) + " and", 3 + i % 15, i % 2 == 0 ? Sampling.Greedy : new Sampling(1f, (ulong)i)))
             .ToArray();
 
         foreach (var threads in new[] { 1, 2 })
         {
             TorchBackend.SetThreads(threads);
-            foreach (var batchSize in new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 21 })
+            foreach (var batchSize in new[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 21, 64 })
             foreach (var position in new[] { 0, batchSize - 1 })
             {
                 var batch = others.Take(batchSize - 1).ToList();
