@@ -12,7 +12,7 @@ namespace Zone.Inference.Execution;
 /// jobs of the batch as one forward pass of shape [rows, Context]: each job's window (its last Context
 /// tokens) is right-padded, which causality makes harmless. Every matrix product of the pass has Context
 /// rows per job, so no padding rows are needed for batch invariance (<see cref="BatchInvariance"/>; the tests
-/// check batches of 1-64 jobs with 1 and 2 threads): a job's logits and tokens are the same whatever else
+/// check batches of 1-9, 15-17, 21 and 64 jobs with 1 and 2 threads): a job's logits and tokens are the same whatever else
 /// shared its batch. No key/value cache: the model is tiny and a fixed shape keeps
 /// every step on the same kernels.
 /// </summary>
