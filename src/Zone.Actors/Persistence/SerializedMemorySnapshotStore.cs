@@ -10,7 +10,6 @@ namespace Zone.Actors.Persistence;
 /// </summary>
 public sealed class SerializedMemorySnapshotStore : SnapshotStore
 {
-
     private readonly Dictionary<string, List<(SnapshotMetadata Metadata, SerializedPayload Payload)>> _snapshots = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly PayloadSerialization _serialization;
