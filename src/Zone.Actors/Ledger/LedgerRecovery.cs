@@ -1,3 +1,4 @@
+using System.Globalization;
 using Akka.Actor;
 using Akka.Persistence.Query;
 using Akka.Persistence.Sql.Query;
@@ -14,11 +15,13 @@ namespace Zone.Actors.Ledger;
 /// </summary>
 public static class LedgerRecovery
 {
-    public static async Task<int> WakeAllAsync(ActorSystem system, LedgerRegions regions, PersistenceSettings persistence)
+    /// <exception cref="PartitionLayoutException">The journal was written with more partitions than configured.</exception>
+    public static async Task<int> WakeAllAsync(ActorSystem system, LedgerRegions regions, PersistenceSettings persistence, int ledgerPartitions, int settlementPartitions)
     {
         if (persistence.Provider == PersistenceProvider.Memory) return 0;
         var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(PersistenceHocon.QueryPluginId);
         var ids = await journal.CurrentPersistenceIds().RunWith(Sink.Seq<string>(), system.Materializer());
+        if (LayoutMismatch(ids, ledgerPartitions, settlementPartitions) is { } mismatch) throw new PartitionLayoutException(mismatch);
         var woken = 0;
         foreach (var pid in ids)
         {
@@ -31,4 +34,35 @@ public static class LedgerRecovery
         }
         return woken;
     }
+
+    /// <summary>
+    /// Why the journal does not fit the configured partition counts, or null. Accounts and providers are hashed to
+    /// partitions by the count, so a journal holding partition N under a count of N or less keeps balances (or batches)
+    /// that no configured partition owns. (A count larger than the journal's is not detectable this way: the extra
+    /// partitions may simply not have written yet.)
+    /// </summary>
+    public static string? LayoutMismatch(IEnumerable<string> persistenceIds, int ledgerPartitions, int settlementPartitions)
+    {
+        foreach (var pid in persistenceIds)
+        {
+            if (IndexBeyond(pid, LedgerPartitions.PersistencePrefix, ledgerPartitions) is { } ledger)
+                return Mismatch(pid, "ledger", ledger, ledgerPartitions);
+            if (IndexBeyond(pid, SettlementPartitions.PersistencePrefix, settlementPartitions) is { } settlement)
+                return Mismatch(pid, "settlement", settlement, settlementPartitions);
+        }
+        return null;
+    }
+
+    private static int? IndexBeyond(string persistenceId, string prefix, int count) =>
+        persistenceId.StartsWith(prefix, StringComparison.Ordinal) &&
+        int.TryParse(persistenceId.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index >= count
+            ? index : null;
+
+    private static string Mismatch(string persistenceId, string kind, int index, int count) =>
+        $"the journal holds {kind} partition {index} (persistence id '{persistenceId}') but 'zone.{kind}.partitions' is {count}: " +
+        $"it was written with at least {index + 1} {kind} partitions, and accounts are hashed by that count. Set 'zone.{kind}.partitions' " +
+        "to the count the zone was created with (the default was 8 before 2026-11-29, 4 since).";
 }
+
+/// <summary>The journal was written with a different partition layout than the configuration's (see <see cref="LedgerRecovery.LayoutMismatch"/>).</summary>
+public sealed class PartitionLayoutException(string message) : Exception(message);

@@ -15,7 +15,7 @@ public sealed record LedgerSettings(
     int SnapshotEveryCommands,
     TimeSpan OutboxRetryInterval)
 {
-    public static LedgerSettings Default { get; } = new(8, LedgerRules.Default, 8_192, 262_144, 524_288, TimeSpan.FromSeconds(2));
+    public static LedgerSettings Default { get; } = new(4, LedgerRules.Default, 8_192, 262_144, 524_288, TimeSpan.FromSeconds(2));
 
     public void Validate()
     {

@@ -30,7 +30,8 @@ public static class LedgerSharding
         var extractor = new ZoneMessageExtractor(numberOfShards);
         IActorRef Region() => sharding.ShardRegion(LedgerTypeName);
         var ledgerRegion = sharding.Start(LedgerTypeName, id => LedgerPartitionActor.Props(id, ledger, Region), shardingSettings, extractor);
-        var settlementRegion = sharding.Start(SettlementTypeName, id => SettlementPartitionActor.Props(id, settlement, legRoute ?? Region), shardingSettings, extractor);
+        var settlementRegion = sharding.Start(SettlementTypeName, id => SettlementPartitionActor.Props(id, settlement, legRoute ?? Region), shardingSettings, extractor,
+            sharding.DefaultShardAllocationStrategy(shardingSettings), StopSettlementWhenWritten.Instance);
         return new LedgerRegions(ledgerRegion, settlementRegion);
     }
 
@@ -44,7 +45,8 @@ public static class LedgerSharding
             .WithShardRegion<LedgerRegion>(LedgerTypeName, (system, registry, _) => id =>
                 LedgerPartitionActor.Props(id, ledger, () => registry.Get<LedgerRegion>()), extractor, options)
             .WithShardRegion<SettlementRegion>(SettlementTypeName, (system, registry, _) => id =>
-                SettlementPartitionActor.Props(id, settlement, () => registry.Get<LedgerRegion>()), extractor, options);
+                SettlementPartitionActor.Props(id, settlement, () => registry.Get<LedgerRegion>()), extractor,
+                new ShardOptions { Role = Role, StateStoreMode = StateStoreMode.DData, RememberEntities = false, HandOffStopMessage = StopSettlementWhenWritten.Instance });
     }
 
     private static void Validate(LedgerSettings ledger, SettlementSettings settlement)

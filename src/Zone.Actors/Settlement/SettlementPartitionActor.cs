@@ -13,6 +13,8 @@ namespace Zone.Actors.Settlement;
 /// before any leg is sent; then its captures go to the consumers' ledger partitions, and once all are answered its
 /// credits go to the payees' partitions. Legs are idempotent (reference = batch id) and re-sent until acknowledged; on
 /// recovery every unsettled batch starts over from its captures, whose repeats return their first answers.
+/// Senders hear <see cref="JobsSettled"/> as soon as every leg is acknowledged, since the money has then moved durably;
+/// the batch's <see cref="BatchSettled"/> follows in the next write and only spares recovery from re-sending its legs.
 /// Group commit: everything sealed or settled while a write is in flight goes into the next single event, and the legs
 /// of all batches made durable by one write leave together, one message per ledger partition.
 /// </summary>
@@ -44,6 +46,7 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
     private readonly SettledJobs _settled;
     private long _jobsSinceSnapshot;
     private bool _writing;
+    private bool _stopWhenWritten;
 
     public SettlementPartitionActor(string partitionId, SettlementSettings settings, Func<IActorRef> ledgerRegion)
         : base(partitionId, SettlementPartitions.PersistenceIdOf(partitionId))
@@ -64,6 +67,11 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
         Command<LedgerReplies>(OnLegReplies);
         Command<RetryLegs>(_ => ResendLegs());
         Command<WakeSettlement>(_ => { });
+        Command<StopSettlementWhenWritten>(_ =>
+        {
+            _stopWhenWritten = true;
+            StopIfWritten();
+        });
     }
 
     public static Props Props(string partitionId, SettlementSettings settings, Func<IActorRef> ledgerRegion) =>
@@ -187,6 +195,12 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
             SaveSnapshot(ToSnapshot());
         }
         TryWrite();
+        if (_stopWhenWritten) StopIfWritten();
+    }
+
+    private void StopIfWritten()
+    {
+        if (!_writing && _pendingSealed.Count == 0 && _pendingSettled.Count == 0) Context.Stop(Self);
     }
 
     private static long JobsIn(SettlementWritten written)
@@ -236,7 +250,14 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
                 next.AddRange(credits);
                 progress.MarkSent();
             }
-            if (progress.Done) _pendingSettled.Add(progress.Settled());
+            if (progress.Done)
+            {
+                var settled = progress.Settled();
+                _pendingSettled.Add(settled);
+                // Every leg is durable in the ledger: the batch's money has moved, so its senders hear now rather than
+                // after the settle's own write, which only spares recovery from re-sending legs.
+                Answer(progress.Batch, settled);
+            }
         }
         Send(next);
         TryWrite();
@@ -254,10 +275,16 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
     private void Finish(BatchSettled settled)
     {
         Settled(settled);
-        if (!_progress.Remove(settled.BatchId, out var progress)) return;
+        // Senders that re-sent a job after the batch's answer went out (their first answer crossed) hear again.
+        if (_progress.Remove(settled.BatchId, out var progress)) Answer(progress.Batch, settled);
+    }
+
+    /// <summary>Answers everyone waiting for a job of the batch, one message per sender.</summary>
+    private void Answer(BatchSealed batch, BatchSettled settled)
+    {
         var failed = settled.FailedJobIds.IsEmpty ? null : settled.FailedJobIds.ToHashSet(StringComparer.Ordinal);
         var answers = new Dictionary<IActorRef, List<string>>();
-        foreach (var job in progress.Batch.Jobs)
+        foreach (var job in batch.Jobs)
         {
             if (!_waiters.Remove(job.JobId, out var sender)) continue;
             AddAnswer(answers, sender, job.JobId);

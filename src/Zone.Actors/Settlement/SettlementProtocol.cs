@@ -51,3 +51,12 @@ public sealed record JobRejected(string JobId, string Reason) : IZoneMessage;
 
 /// <summary>Starts a settlement entity after a restart so that it finishes its unsettled batches.</summary>
 public sealed record WakeSettlement(string EntityId) : IShardedMessage, IZoneMessage;
+
+/// <summary>
+/// What a shard sends a settlement entity it hands off (rebalance, node shutdown): the entity stops once its journal
+/// writes are done. Its senders may already hold answers whose batches' settles are still being written.
+/// </summary>
+public sealed record StopSettlementWhenWritten
+{
+    public static readonly StopSettlementWhenWritten Instance = new();
+}

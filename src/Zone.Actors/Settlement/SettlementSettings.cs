@@ -27,7 +27,7 @@ public sealed record SettlementSettings(
 {
     public static SettlementSettings Default { get; } = new(
         SettlementMode.Batch, 20, TimeSpan.FromSeconds(60), SettlementFees.Default, SlashPolicy.Default, "treasury",
-        MaxUnsettledBatches: 100_000, LegRetryInterval: TimeSpan.FromSeconds(2), SettledWindowJobs: 262_144, SnapshotEveryJobs: 524_288, Partitions: 8, LedgerPartitions: 8);
+        MaxUnsettledBatches: 100_000, LegRetryInterval: TimeSpan.FromSeconds(2), SettledWindowJobs: 262_144, SnapshotEveryJobs: 524_288, Partitions: 4, LedgerPartitions: 4);
 
     public SettlementMode ModeFor(SettlementMode requested) => requested == SettlementMode.ZoneDefault ? DefaultMode : requested;
 

@@ -6,6 +6,7 @@ using Zone.Actors.Hosting;
 using Zone.Actors.Ledger;
 using Zone.Actors.Money;
 using Zone.Actors.Settlement;
+using Zone.Host.Configuration;
 using Zone.Host.Node;
 
 namespace Zone.Host.Ledger;
@@ -37,7 +38,15 @@ public sealed class LedgerRuntime : IAsyncDisposable
         var single = settings with { Cluster = settings.Cluster with { Port = 0, SeedNodes = [] } };
         var node = await ZoneNode.StartAsync(single, logLevel, (builder, _) => builder.WithLedger(ledger, settlement, single.Cluster.NumberOfShards), cancellationToken);
         var regions = new LedgerRegions(node.Registry.Get<LedgerRegion>(), node.Registry.Get<SettlementRegion>());
-        await LedgerRecovery.WakeAllAsync(node.System, regions, settings.Persistence);
+        try
+        {
+            await LedgerRecovery.WakeAllAsync(node.System, regions, settings.Persistence, ledger.Partitions, settlement.Partitions);
+        }
+        catch (PartitionLayoutException e)
+        {
+            await node.DisposeAsync();
+            throw new ZoneConfigException(e.Message);
+        }
         return new LedgerRuntime(node, regions, ledger, settlement, settings.Persistence);
     }
 

@@ -47,8 +47,9 @@ public sealed class LedgerNode : IAsyncDisposable
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
         cluster.Join(cluster.SelfAddress);
         await up.Task.WaitAsync(Timeout);
-        var regions = LedgerSharding.Start(system, LedgerSettings, settlement ?? SettlementSettings, 100, legRoute?.Invoke(system));
-        await LedgerRecovery.WakeAllAsync(system, regions, persistence);
+        var settlementSettings = settlement ?? SettlementSettings;
+        var regions = LedgerSharding.Start(system, LedgerSettings, settlementSettings, 100, legRoute?.Invoke(system));
+        await LedgerRecovery.WakeAllAsync(system, regions, persistence, LedgerSettings.Partitions, settlementSettings.Partitions);
         return new LedgerNode(system, regions, LedgerSettings);
     }
 

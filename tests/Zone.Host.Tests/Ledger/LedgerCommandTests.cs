@@ -19,6 +19,12 @@ public sealed class LedgerCommandTests
             Assert.True(audit.ExitCode == 0, audit.Stdout + audit.Stderr);
             Assert.Contains("audit: clean", audit.Stdout, StringComparison.Ordinal);
 
+            // The load ran on the default 4 ledger partitions: fewer would orphan the accounts of the others.
+            var fewer = await Zone("ledger", "load", "--data", data.FullName, "--jobs", "10", "--set", "zone.ledger.partitions=2");
+            Assert.Equal(2, fewer.ExitCode);
+            Assert.Contains("the journal holds ledger partition", fewer.Stderr, StringComparison.Ordinal);
+            Assert.Contains("'zone.ledger.partitions' is 2", fewer.Stderr, StringComparison.Ordinal);
+
             var balances = await Zone("ledger", "balances", "--data", data.FullName, "--json");
             Assert.Equal(0, balances.ExitCode);
             var accounts = JsonDocument.Parse(balances.Stdout).RootElement.EnumerateArray().Select(a => a.GetProperty("account").GetString()).ToList();
