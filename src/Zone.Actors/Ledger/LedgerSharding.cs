@@ -39,14 +39,15 @@ public static class LedgerSharding
     public static AkkaConfigurationBuilder WithLedger(this AkkaConfigurationBuilder builder, LedgerSettings ledger, SettlementSettings settlement, int numberOfShards)
     {
         Validate(ledger, settlement);
-        var options = new ShardOptions { Role = Role, StateStoreMode = StateStoreMode.DData, RememberEntities = false };
+        ShardOptions Options() => new() { Role = Role, StateStoreMode = StateStoreMode.DData, RememberEntities = false };
+        var settlementOptions = Options();
+        settlementOptions.HandOffStopMessage = StopSettlementWhenWritten.Instance;
         var extractor = new ZoneMessageExtractor(numberOfShards);
         return builder
             .WithShardRegion<LedgerRegion>(LedgerTypeName, (system, registry, _) => id =>
-                LedgerPartitionActor.Props(id, ledger, () => registry.Get<LedgerRegion>()), extractor, options)
+                LedgerPartitionActor.Props(id, ledger, () => registry.Get<LedgerRegion>()), extractor, Options())
             .WithShardRegion<SettlementRegion>(SettlementTypeName, (system, registry, _) => id =>
-                SettlementPartitionActor.Props(id, settlement, () => registry.Get<LedgerRegion>()), extractor,
-                new ShardOptions { Role = Role, StateStoreMode = StateStoreMode.DData, RememberEntities = false, HandOffStopMessage = StopSettlementWhenWritten.Instance });
+                SettlementPartitionActor.Props(id, settlement, () => registry.Get<LedgerRegion>()), extractor, settlementOptions);
     }
 
     private static void Validate(LedgerSettings ledger, SettlementSettings settlement)

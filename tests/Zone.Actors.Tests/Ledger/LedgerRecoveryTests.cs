@@ -14,22 +14,16 @@ public sealed class LedgerRecoveryTests
         Assert.Null(LedgerRecovery.LayoutMismatch(Journal, ledgerPartitions: 8, settlementPartitions: 8));
     }
 
-    [Fact]
-    public void A_journal_with_a_ledger_partition_beyond_the_count_is_named_with_the_setting_to_fix()
+    [Theory]
+    [InlineData(3, 2, "ledger partition 3 (persistence id 'ledger-3')", "'zone.ledger.partitions' is 3", "at least 4 ledger partitions")]
+    [InlineData(4, 1, "settlement partition 1 (persistence id 'settlement-1')", "'zone.settlement.partitions' is 1", "at least 2 settlement partitions")]
+    public void A_journal_with_a_partition_beyond_the_count_is_named_with_the_setting_to_fix(
+        int ledgerPartitions, int settlementPartitions, string partition, string setting, string written)
     {
-        var mismatch = LedgerRecovery.LayoutMismatch(Journal, ledgerPartitions: 3, settlementPartitions: 2);
+        var mismatch = LedgerRecovery.LayoutMismatch(Journal, ledgerPartitions, settlementPartitions);
         Assert.NotNull(mismatch);
-        Assert.Contains("ledger partition 3 (persistence id 'ledger-3')", mismatch, StringComparison.Ordinal);
-        Assert.Contains("'zone.ledger.partitions' is 3", mismatch, StringComparison.Ordinal);
-        Assert.Contains("at least 4 ledger partitions", mismatch, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void A_journal_with_a_settlement_partition_beyond_the_count_is_named_with_the_setting_to_fix()
-    {
-        var mismatch = LedgerRecovery.LayoutMismatch(Journal, ledgerPartitions: 4, settlementPartitions: 1);
-        Assert.NotNull(mismatch);
-        Assert.Contains("settlement partition 1 (persistence id 'settlement-1')", mismatch, StringComparison.Ordinal);
-        Assert.Contains("'zone.settlement.partitions' is 1", mismatch, StringComparison.Ordinal);
+        Assert.Contains(partition, mismatch, StringComparison.Ordinal);
+        Assert.Contains(setting, mismatch, StringComparison.Ordinal);
+        Assert.Contains(written, mismatch, StringComparison.Ordinal);
     }
 }
