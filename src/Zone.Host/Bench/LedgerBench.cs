@@ -82,6 +82,7 @@ public sealed class LedgerBench : IBenchSuite
         var warmedUp = await context.WarmUpAsync(cancellationToken);
         context.Progress($"{name}: warmed up in {warmedUp.TotalSeconds:0.0} s, measuring");
         workload.Tell(SettlementWorkload.ResetStats.Instance);
+        var rowsBefore = await JournalRowsAsync(settings.Persistence);
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         var pausedBefore = GC.GetTotalPauseDuration();
@@ -91,6 +92,7 @@ public sealed class LedgerBench : IBenchSuite
         var cpu = cpuTime / (stats.Elapsed * Environment.ProcessorCount);
         var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
         var paused = GC.GetTotalPauseDuration() - pausedBefore;
+        var rows = await JournalRowsAsync(settings.Persistence) - rowsBefore;
         await Drain(workload, cancellationToken);
 
         report.Add($"{name} jobs", stats.Settled / stats.Elapsed.TotalSeconds, "jobs/s");
@@ -103,7 +105,38 @@ public sealed class LedgerBench : IBenchSuite
         report.Add($"{name} allocated per job", Math.Round((double)allocated / settled), "bytes (managed heap)");
         report.Add($"{name} warm-up", Math.Round(warmedUp.TotalSeconds, 1), $"s (the warm-up, then on until the JIT compiled for under {BenchContext.SettledJitPerSecond.TotalMilliseconds:0} ms in a second; at most 4 x the warm-up)");
         report.Add($"{name} gc pauses", Math.Round(100 * paused / stats.Elapsed, 1), "% of the measured time the collector stopped the process");
+        if (rows is { } written)
+        {
+            // Each partition write is one journal row and, on SQLite, one transaction: the rate the journal sustains bounds the design.
+            report.Add($"{name} journal writes", Math.Round(written / stats.Elapsed.TotalSeconds), "rows/s (one per partition write)");
+            report.Add($"{name} jobs per journal write", Math.Round((double)stats.Settled / Math.Max(1, written), 1), "settled jobs per row written");
+        }
         if (stats.Rejected + stats.Failed > 0) report.Note($"{name}: {stats.Rejected} jobs rejected, {stats.Failed} failed capture");
+    }
+
+    /// <summary>The journal's last row number (Akka.Persistence.Sql's `ordering`); null on the memory journal.</summary>
+    private static async Task<long?> JournalRowsAsync(PersistenceSettings persistence)
+    {
+        const string lastRow = "SELECT COALESCE(MAX(ordering), 0) FROM journal";
+        switch (persistence.Provider)
+        {
+            case PersistenceProvider.Sqlite:
+                await using (var connection = new SqliteConnection(persistence.ConnectionString))
+                {
+                    await connection.OpenAsync();
+                    await using var command = new SqliteCommand(lastRow, connection);
+                    return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+                }
+            case PersistenceProvider.Postgres:
+                await using (var connection = new Npgsql.NpgsqlConnection(persistence.ConnectionString))
+                {
+                    await connection.OpenAsync();
+                    await using var command = new Npgsql.NpgsqlCommand(lastRow, connection);
+                    return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+                }
+            default:
+                return null;
+        }
     }
 
     /// <summary>Stops new jobs and lets those in flight settle, so the journal is left with nothing half done.</summary>

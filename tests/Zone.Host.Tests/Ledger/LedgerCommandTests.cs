@@ -55,6 +55,12 @@ public sealed class LedgerCommandTests
             var results = root.GetProperty("results").EnumerateArray().ToDictionary(r => r.GetProperty("name").GetString()!, r => r.GetProperty("value").GetDouble());
             foreach (var name in new[] { "raw sqlite inserts", "memory jobs", "sqlite jobs", "postgres jobs", "sqlite latency p50", "sqlite latency p99", "sqlite cpu" })
                 Assert.True(results[name] > 0, name);
+            foreach (var backend in new[] { "sqlite", "postgres" })
+            {
+                Assert.True(results[$"{backend} journal writes"] > 0, backend);
+                Assert.True(results[$"{backend} jobs per journal write"] > 0, backend);
+            }
+            Assert.DoesNotContain("memory journal writes", results.Keys);
             foreach (var backend in new[] { "memory", "sqlite", "postgres" })
             {
                 Assert.True(results[$"{backend} cpu per job"] > 0, backend);
