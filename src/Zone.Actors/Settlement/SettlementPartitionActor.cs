@@ -282,15 +282,17 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
     /// <summary>Answers everyone waiting for a job of the batch, one message per sender.</summary>
     private void Answer(BatchSealed batch, BatchSettled settled)
     {
-        var failed = settled.FailedJobIds.IsEmpty ? null : settled.FailedJobIds.ToHashSet(StringComparer.Ordinal);
-        var answers = new Dictionary<IActorRef, List<string>>();
+        // Made only when someone waits: at settle time, after the answers at the legs, usually no one does.
+        Dictionary<IActorRef, List<string>>? answers = null;
         foreach (var job in batch.Jobs)
         {
             if (!_waiters.Remove(job.JobId, out var sender)) continue;
-            AddAnswer(answers, sender, job.JobId);
+            AddAnswer(answers ??= [], sender, job.JobId);
             if (_extraWaiters.Remove(job.JobId, out var others))
                 foreach (var other in others) AddAnswer(answers, other, job.JobId);
         }
+        if (answers is null) return;
+        var failed = settled.FailedJobIds.IsEmpty ? null : settled.FailedJobIds.ToHashSet(StringComparer.Ordinal);
         foreach (var (sender, ids) in answers)
             sender.Tell(failed is null
                 ? new JobsSettled(settled.BatchId, [.. ids], [])

@@ -1,4 +1,6 @@
+using System.Data.Common;
 using System.Diagnostics;
+using System.Globalization;
 using Akka.Actor;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -117,26 +119,18 @@ public sealed class LedgerBench : IBenchSuite
     /// <summary>The journal's last row number (Akka.Persistence.Sql's `ordering`); null on the memory journal.</summary>
     private static async Task<long?> JournalRowsAsync(PersistenceSettings persistence)
     {
-        const string lastRow = "SELECT COALESCE(MAX(ordering), 0) FROM journal";
-        switch (persistence.Provider)
+        DbConnection? opened = persistence.Provider switch
         {
-            case PersistenceProvider.Sqlite:
-                await using (var connection = new SqliteConnection(persistence.ConnectionString))
-                {
-                    await connection.OpenAsync();
-                    await using var command = new SqliteCommand(lastRow, connection);
-                    return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-                }
-            case PersistenceProvider.Postgres:
-                await using (var connection = new Npgsql.NpgsqlConnection(persistence.ConnectionString))
-                {
-                    await connection.OpenAsync();
-                    await using var command = new Npgsql.NpgsqlCommand(lastRow, connection);
-                    return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-                }
-            default:
-                return null;
-        }
+            PersistenceProvider.Sqlite => new SqliteConnection(persistence.ConnectionString),
+            PersistenceProvider.Postgres => new Npgsql.NpgsqlConnection(persistence.ConnectionString),
+            _ => null,
+        };
+        if (opened is null) return null;
+        await using var connection = opened;
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(ordering), 0) FROM journal";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
     /// <summary>Stops new jobs and lets those in flight settle, so the journal is left with nothing half done.</summary>
