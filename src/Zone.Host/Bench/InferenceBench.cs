@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Akka.Configuration;
 using TorchSharp;
 using Zone.Host.Models;
 using Zone.Inference.Commitments;
@@ -51,8 +52,9 @@ public sealed class InferenceBench : IBenchSuite
         var jobsInFlight = 2 * batchSize;
         var bulk = new Load(BulkRequesters, Math.Max(1, jobsInFlight / BulkRequesters), Bulk: true);
         var single = new Load(jobsInFlight, 1, Bulk: false);
-        using var system = ActorSystem.Create("zone-bench-inference", "akka.loglevel = WARNING");
-        using var rawThread = new DedicatedThread("raw-forward");
+        using var system = ActorSystem.Create("zone-bench-inference",
+            ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(InferenceWorker.DispatcherConfig));
+        var torchThread = new TorchThread(system);
         foreach (var workload in Workloads(inference.Models, inference.ModelsDirectory, device))
         {
             using var _ = workload;
@@ -60,7 +62,7 @@ public sealed class InferenceBench : IBenchSuite
             cancellationToken.ThrowIfCancellationRequested();
             using var raw = new RawForward(id, inference.ModelsDirectory, device, workload.Rows);
             await using var served = new ServedForward(id, inference, device, workload, system, round);
-            await rawThread.Run(() => raw.Throughput(batchSize, context.Warmup));
+            await torchThread.Run(() => raw.Throughput(batchSize, context.Warmup));
             await served.Throughput(bulk, context.Warmup);
             await served.Throughput(single, context.Warmup / 2);
             // A round must hold several of the worker's batches, or the start and the drain of the jobs in flight
@@ -74,7 +76,7 @@ public sealed class InferenceBench : IBenchSuite
                 $"worker ({bulk}) and worker ({single})");
             for (var i = 0; i < Rounds; i++)
             {
-                rawRounds.Add(await rawThread.Run(() => raw.Throughput(batchSize, throughputRound)));
+                rawRounds.Add(await torchThread.Run(() => raw.Throughput(batchSize, throughputRound)));
                 servedRounds.Add(await served.Throughput(bulk, throughputRound));
                 singleRounds.Add(await served.Throughput(single, throughputRound));
             }
@@ -93,9 +95,9 @@ public sealed class InferenceBench : IBenchSuite
             var bare = new List<double>();
             for (var i = 0; i < Rounds; i++)
             {
-                rawLatency.Add(await rawThread.Run(() => raw.MedianLatencyMicros(1, round)));
+                rawLatency.Add(await torchThread.Run(() => raw.MedianLatencyMicros(1, round)));
                 // A model whose lone pass needs no padding (the language model) would only measure the same pass again.
-                paddedLatency.Add(workload.LonePassRows == 1 ? rawLatency[^1] : await rawThread.Run(() => raw.MedianLatencyMicros(workload.LonePassRows, round)));
+                paddedLatency.Add(workload.LonePassRows == 1 ? rawLatency[^1] : await torchThread.Run(() => raw.MedianLatencyMicros(workload.LonePassRows, round)));
                 await served.LoneJob(); // unmeasured, as the raw passes get a warm-up too
                 var jobs = await Sample(served.LoneJob, round);
                 lone.AddRange(jobs);
@@ -161,45 +163,31 @@ public sealed class InferenceBench : IBenchSuite
     }
 
     /// <summary>
-    /// Runs the raw passes on one long-lived thread, as the worker runs on its own: libtorch's OpenMP keeps
-    /// a thread team per calling thread, and async continuations would otherwise hop between pool threads.
+    /// Runs the raw passes on the workers' own thread (<see cref="InferenceWorker.TorchDispatcher"/>), one call at a
+    /// time: libtorch's OpenMP keeps a team of threads per calling thread, and a second team in the process (a raw
+    /// thread of its own) would cut the spin of every team's idle helpers and slow the worker's passes (see the
+    /// dispatcher). Raw rounds and worker rounds never overlap, so they share the thread without waiting on each other.
     /// </summary>
-    private sealed class DedicatedThread : IDisposable
+    private sealed class TorchThread(ActorSystem system)
     {
-        private readonly System.Collections.Concurrent.BlockingCollection<Action> _work = new(boundedCapacity: 1);
-        private readonly Thread _thread;
+        private static readonly TimeSpan Limit = TimeSpan.FromMinutes(30);
+        private readonly IActorRef _runner = system.ActorOf(Props.Create(() => new Runner()).WithDispatcher(InferenceWorker.TorchDispatcher), "raw-forward");
 
-        public DedicatedThread(string name)
-        {
-            _thread = new Thread(() =>
-            {
-                foreach (var action in _work.GetConsumingEnumerable()) action();
-            }) { IsBackground = true, Name = name };
-            _thread.Start();
-        }
+        public Task<T> Run<T>(Func<T> function) => _runner.Ask<T>(new Func<object?>(() => function()), Limit);
 
-        public Task<T> Run<T>(Func<T> function)
+        private sealed class Runner : ReceiveActor
         {
-            var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _work.Add(() =>
+            public Runner() => Receive<Func<object?>>(function =>
             {
                 try
                 {
-                    completion.SetResult(function());
+                    Sender.Tell(function());
                 }
                 catch (Exception e)
                 {
-                    completion.SetException(e);
+                    Sender.Tell(new Status.Failure(e));
                 }
             });
-            return completion.Task;
-        }
-
-        public void Dispose()
-        {
-            _work.CompleteAdding();
-            _thread.Join();
-            _work.Dispose();
         }
     }
 
@@ -265,7 +253,7 @@ public sealed class InferenceBench : IBenchSuite
         {
             _worker = system.ActorOf(InferenceWorker.Props(ModelZoo.Load(id, inference.ModelsDirectory, device), inference.Worker), $"worker-{id}");
             _throughputDriver = system.ActorOf(Props.Create(() => new ClosedLoopDriver(_worker, workload.ThroughputJobs, ActorRefs.Nobody)), $"throughput-driver-{id}");
-            _echo = system.ActorOf(Props.Create(() => new Echo()).WithDispatcher(InferenceWorker.DedicatedThreadDispatcher), $"echo-{id}");
+            _echo = system.ActorOf(Props.Create(() => new Echo()).WithDispatcher("akka.io.pinned-dispatcher"), $"echo-{id}");
             _latencyDriver = system.ActorOf(Props.Create(() => new ClosedLoopDriver(_worker, workload.LatencyJobs, _echo)), $"latency-driver-{id}");
             _timeout = round + TimeSpan.FromSeconds(60);
             _unitsPerJob = workload.UnitsPerJob;
@@ -289,7 +277,7 @@ public sealed class InferenceBench : IBenchSuite
             _latencyDriver.Ask<ClosedLoopDriver.LoneJobCompleted>(ClosedLoopDriver.LoneJob.Instance, _timeout);
 
         /// <summary>
-        /// The same two hops to an actor on a dedicated thread of its own, as the worker has, which is busy for
+        /// The same two hops to an actor on a dedicated thread of its own, as the workers have theirs, which is busy for
         /// <paramref name="busy"/> before it answers (so the requester's thread idles as long as for a job): the
         /// round trip minus the busy time is the messaging floor beneath a lone job.
         /// </summary>

@@ -88,12 +88,14 @@ public sealed class LedgerBench : IBenchSuite
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         var pausedBefore = GC.GetTotalPauseDuration();
+        var (jitBefore, methodsBefore) = (System.Runtime.JitInfo.GetCompilationTime(), System.Runtime.JitInfo.GetCompiledMethodCount());
         await Task.Delay(context.Measure, cancellationToken);
         var stats = await workload.Ask<SettlementWorkload.Stats>(SettlementWorkload.GetStats.Instance, LedgerRuntime.AskTimeout);
         var cpuTime = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var cpu = cpuTime / (stats.Elapsed * Environment.ProcessorCount);
         var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
         var paused = GC.GetTotalPauseDuration() - pausedBefore;
+        var (jit, methods) = (System.Runtime.JitInfo.GetCompilationTime() - jitBefore, System.Runtime.JitInfo.GetCompiledMethodCount() - methodsBefore);
         var rows = await JournalRowsAsync(settings.Persistence) - rowsBefore;
         await Drain(workload, cancellationToken);
 
@@ -106,6 +108,7 @@ public sealed class LedgerBench : IBenchSuite
         report.Add($"{name} cpu per job", Math.Round(cpuTime.TotalMicroseconds / settled, 2), "µs of CPU time per settled job");
         report.Add($"{name} allocated per job", Math.Round((double)allocated / settled), "bytes (managed heap)");
         report.Add($"{name} warm-up", Math.Round(warmedUp.TotalSeconds, 1), $"s (the warm-up, then on until the JIT compiled for under {BenchContext.SettledJitPerSecond.TotalMilliseconds:0} ms in a second; at most 4 x the warm-up)");
+        report.Add($"{name} jit", Math.Round(jit.TotalMilliseconds / stats.Elapsed.TotalSeconds, 1), $"ms of compilation per second while measuring ({methods} methods)");
         report.Add($"{name} gc pauses", Math.Round(100 * paused / stats.Elapsed, 1), "% of the measured time the collector stopped the process");
         if (rows is { } written)
         {

@@ -10,6 +10,7 @@ internal sealed class GatedModel : IInferenceModel
     public readonly ManualResetEventSlim FirstBatchStarted = new();
     public readonly ManualResetEventSlim Gate = new();
     public readonly List<int> BatchSizes = [];
+    public readonly HashSet<int> ExecutingThreads = [];
 
     public ModelSpec Spec { get; } = new("gated", "1", "identity", [2], TensorElementType.Float32, "the input", 4, FlopsUnit.Sample, new string('0', 64));
 
@@ -17,7 +18,11 @@ internal sealed class GatedModel : IInferenceModel
 
     public IReadOnlyList<InferenceOutput> Execute(IReadOnlyList<InferenceInput> batch)
     {
-        lock (BatchSizes) BatchSizes.Add(batch.Count);
+        lock (BatchSizes)
+        {
+            BatchSizes.Add(batch.Count);
+            ExecutingThreads.Add(Environment.CurrentManagedThreadId);
+        }
         FirstBatchStarted.Set();
         Gate.Wait(TimeSpan.FromSeconds(30));
         return batch.Cast<TensorInput>()

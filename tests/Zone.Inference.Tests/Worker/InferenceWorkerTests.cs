@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Configuration;
 using Akka.TestKit.Xunit2;
 using Zone.Inference.Commitments;
 using Zone.Inference.Execution;
@@ -7,7 +8,7 @@ using Zone.Inference.Zoo;
 
 namespace Zone.Inference.Tests.Worker;
 
-public sealed class InferenceWorkerTests() : TestKit("akka.loglevel = WARNING")
+public sealed class InferenceWorkerTests() : TestKit(ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(InferenceWorker.DispatcherConfig))
 {
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(20);
 
@@ -232,6 +233,24 @@ public sealed class InferenceWorkerTests() : TestKit("akka.loglevel = WARNING")
 
         var reply = ExpectMsg<InferenceCompleted>(ReplyTimeout);
         Assert.Equal(ModelZoo.Catalog(TestModels.Directory)[0].WeightsSha256, reply.WeightsSha256);
+    }
+
+    [Fact]
+    public void Workers_of_different_models_run_their_passes_on_one_shared_thread()
+    {
+        // One thread means one libtorch OpenMP team in the process, whose idle helpers libgomp then keeps spinning.
+        var (first, second) = (new GatedModel(), new GatedModel());
+        first.Gate.Set();
+        second.Gate.Set();
+        var workers = new[] { first, second }.Select(m => Sys.ActorOf(InferenceWorker.Props(m, InferenceWorkerSettings.Default))).ToArray();
+
+        foreach (var worker in workers) worker.Tell(new Infer("job", TensorInput.OfFloat32([1f, 2f], 2)));
+
+        ExpectMsg<InferenceCompleted>(ReplyTimeout);
+        ExpectMsg<InferenceCompleted>(ReplyTimeout);
+        var thread = Assert.Single(first.ExecutingThreads);
+        Assert.Equal(thread, Assert.Single(second.ExecutingThreads));
+        Assert.NotEqual(Environment.CurrentManagedThreadId, thread);
     }
 
     [Fact]
