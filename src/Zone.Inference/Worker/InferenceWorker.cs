@@ -55,7 +55,7 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
     /// with a thread per worker the process runs more OpenMP threads than it has cores, libgomp then cuts the spin
     /// of a team's idle helpers to ~1,000 iterations, and every pass begins by waking a parked helper: measured on
     /// fashion-mlp (64 rows, 2 cores), a worker's pass took 229-255 µs beside another thread's team against a
-    /// 205-215 µs raw pass, and 203-217 µs on one shared thread. On a CPU device a pass uses every core anyway, so
+    /// 203-213 µs raw pass, and 203-217 µs on one shared thread. On a CPU device a pass uses every core anyway, so
     /// passes of different models run one after another rather than side by side.
     /// </summary>
     public const string TorchDispatcher = "zone.inference.torch-dispatcher";
