@@ -78,7 +78,11 @@ public static class TorchBackend
             Description: $"MLP 784-64-10 forward, batch {batchRows}: {millisPerPass:0.###} ms");
     }
 
-    /// <summary>Sets libtorch's intra-op thread count for this process (libtorch's setting is process-wide).</summary>
+    /// <summary>
+    /// Sets libtorch's intra-op thread count on the calling thread, and for every thread that has not yet run libtorch
+    /// (libtorch applies its last set value when a thread first uses it); OpenMP and MKL keep the count per thread, so
+    /// threads that already ran libtorch keep theirs. Workers call it on their shared thread.
+    /// </summary>
     public static void SetThreads(int intraOpThreads)
     {
         if (intraOpThreads < 1) throw new ArgumentOutOfRangeException(nameof(intraOpThreads), intraOpThreads, "at least one thread");

@@ -5,7 +5,7 @@ namespace Zone.Inference.Worker;
 /// adaptive batching: a batch holds whatever arrived while the previous one ran, so a lone request pays
 /// no wait. A positive wait holds a partial batch up to that long, at the scheduler's resolution
 /// (about 10 ms by default), which trades latency for fuller batches. <see cref="Threads"/> = 0 keeps
-/// libtorch's default; libtorch's thread count is process-wide, so the last worker started sets it.
+/// libtorch's default; all workers share one thread (<see cref="InferenceWorker.TorchDispatcher"/>), so the last worker started sets it.
 /// </summary>
 public sealed record InferenceWorkerSettings(
     int MaxBatchSize = 64,
