@@ -1,5 +1,7 @@
+using Akka.Configuration;
 using Zone.Inference.Data;
 using Zone.Inference.Execution;
+using Zone.Inference.Worker;
 using Zone.Inference.Zoo;
 using static TorchSharp.torch;
 
@@ -9,6 +11,9 @@ namespace Zone.Inference.Tests;
 internal static class TestModels
 {
     public static readonly string Directory = ModelsDirectory.Locate();
+
+    /// <summary>The configuration of a test ActorSystem that hosts workers: quiet logs and the workers' torch thread.</summary>
+    public static readonly Config WorkerSystem = ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(InferenceWorker.DispatcherConfig);
 
     private static readonly Lazy<LabelledImages> HeldOutImages = new(() => FashionMnist.LoadHeldOut(Directory));
 

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using Akka.Actor;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -88,14 +89,14 @@ public sealed class LedgerBench : IBenchSuite
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         var pausedBefore = GC.GetTotalPauseDuration();
-        var (jitBefore, methodsBefore) = (System.Runtime.JitInfo.GetCompilationTime(), System.Runtime.JitInfo.GetCompiledMethodCount());
+        var (jitBefore, methodsBefore) = (JitInfo.GetCompilationTime(), JitInfo.GetCompiledMethodCount());
         await Task.Delay(context.Measure, cancellationToken);
         var stats = await workload.Ask<SettlementWorkload.Stats>(SettlementWorkload.GetStats.Instance, LedgerRuntime.AskTimeout);
         var cpuTime = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var cpu = cpuTime / (stats.Elapsed * Environment.ProcessorCount);
         var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
         var paused = GC.GetTotalPauseDuration() - pausedBefore;
-        var (jit, methods) = (System.Runtime.JitInfo.GetCompilationTime() - jitBefore, System.Runtime.JitInfo.GetCompiledMethodCount() - methodsBefore);
+        var (jit, methods) = (JitInfo.GetCompilationTime() - jitBefore, JitInfo.GetCompiledMethodCount() - methodsBefore);
         var rows = await JournalRowsAsync(settings.Persistence) - rowsBefore;
         await Drain(workload, cancellationToken);
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.TestKit.Xunit2;
 using Zone.Inference.Commitments;
 using Zone.Inference.Execution;
@@ -16,7 +15,7 @@ namespace Zone.Inference.Tests.TorchScript;
 /// outputs for fixed inputs. TorchSharp's libtorch 2.10 uses other CPU kernels, so outputs are compared
 /// within <see cref="CrossImplementationTolerance"/> (differences up to 5.5e-7 were measured here).
 /// </summary>
-public sealed class TorchScriptModelTests() : TestKit(ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(InferenceWorker.DispatcherConfig))
+public sealed class TorchScriptModelTests() : TestKit(TestModels.WorkerSystem)
 {
     private const double CrossImplementationTolerance = 1e-5;
     private static readonly string Fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures");

@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.TestKit.Xunit2;
 using Zone.Inference.Commitments;
 using Zone.Inference.Execution;
@@ -8,7 +7,7 @@ using Zone.Inference.Zoo;
 
 namespace Zone.Inference.Tests.Worker;
 
-public sealed class InferenceWorkerTests() : TestKit(ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(InferenceWorker.DispatcherConfig))
+public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
 {
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(20);
 
