@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Zone.Actors.Ledger;
 using Zone.Actors.Money;
 
@@ -88,7 +89,8 @@ public static class SettlementDecider
     /// </summary>
     public static CreditPlan CreditLegs(BatchSealed batch, IReadOnlySet<string> failedConsumers, SettlementFees fees, string treasuryAccountId)
     {
-        var payees = new SortedDictionary<string, Opg>(StringComparer.Ordinal);
+        // Summed in a hash table and sorted once: a batch has a few payees and up to thousands of jobs.
+        var payees = new Dictionary<string, Opg>(StringComparer.Ordinal);
         var burn = Opg.Zero;
         var captured = Opg.Zero;
         var failed = ImmutableArray.CreateBuilder<string>();
@@ -103,14 +105,18 @@ public static class SettlementDecider
             burn += split.Burn;
         }
         var legs = payees.Where(p => p.Value.IsPositive)
+            .OrderBy(p => p.Key, StringComparer.Ordinal)
             .Select(p => (ILedgerCommand)new Credit(p.Key, batch.BatchId, p.Value, batch.BatchId))
             .ToImmutableArray();
         if (burn.IsPositive) legs = legs.Add(new Burn(treasuryAccountId, batch.BatchId, burn, batch.BatchId));
         return new CreditPlan(legs, failed.ToImmutable(), captured, captured - burn, burn);
     }
 
-    private static void Pay(SortedDictionary<string, Opg> payees, string accountId, Opg amount) =>
-        payees[accountId] = payees.GetValueOrDefault(accountId) + amount;
+    private static void Pay(Dictionary<string, Opg> payees, string accountId, Opg amount)
+    {
+        ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(payees, accountId, out _);
+        sum += amount;
+    }
 
     private static string? Invalid(SettlementState state, SettlementJob job)
     {

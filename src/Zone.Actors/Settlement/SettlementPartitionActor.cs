@@ -115,6 +115,7 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
 
     private void OnAccept(AcceptJobs message)
     {
+        var now = Stopwatch.GetTimestamp();
         foreach (var job in message.Jobs)
         {
             if (job.ProviderId is null || SettlementPartitions.EntityIdOf(job.ProviderId, _settings.Partitions) != PartitionId)
@@ -132,7 +133,7 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
             }
             if (sealedBatch is not null) Seal(sealedBatch);
             if (book.Open.Count == 0) _openSince.Remove(job.ProviderId);
-            else _openSince.TryAdd(job.ProviderId, Stopwatch.GetTimestamp());
+            else _openSince.TryAdd(job.ProviderId, now);
         }
         if (_openSince.Count > 0 && !Timers.IsTimerActive(SealDueBatches.Instance))
             Timers.StartPeriodicTimer(SealDueBatches.Instance, SealDueBatches.Instance, SealCheckInterval(_settings.BatchMaxWait));
@@ -284,12 +285,15 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
     {
         // Made only when someone waits: at settle time, after the answers at the legs, usually no one does.
         Dictionary<IActorRef, List<string>>? answers = null;
+        // Most jobs of a batch have the same sender: its list is kept at hand instead of looked up by actor ref each time.
+        (IActorRef Sender, List<string> Ids)? last = null;
         foreach (var job in batch.Jobs)
         {
             if (!_waiters.Remove(job.JobId, out var sender)) continue;
-            AddAnswer(answers ??= [], sender, job.JobId);
+            if (last is { } at && ReferenceEquals(at.Sender, sender)) at.Ids.Add(job.JobId);
+            else last = (sender, AddAnswer(answers ??= [], sender, job.JobId));
             if (_extraWaiters.Remove(job.JobId, out var others))
-                foreach (var other in others) AddAnswer(answers, other, job.JobId);
+                foreach (var other in others) AddAnswer(answers ??= [], other, job.JobId);
         }
         if (answers is null) return;
         var failed = settled.FailedJobIds.IsEmpty ? null : settled.FailedJobIds.ToHashSet(StringComparer.Ordinal);
@@ -299,10 +303,11 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
                 : new JobsSettled(settled.BatchId, [.. ids.Where(id => !failed.Contains(id))], [.. ids.Where(failed.Contains)]));
     }
 
-    private static void AddAnswer(Dictionary<IActorRef, List<string>> answers, IActorRef sender, string jobId)
+    private static List<string> AddAnswer(Dictionary<IActorRef, List<string>> answers, IActorRef sender, string jobId)
     {
         if (!answers.TryGetValue(sender, out var ids)) answers[sender] = ids = [];
         ids.Add(jobId);
+        return ids;
     }
 
     private void Send(IReadOnlyCollection<ILedgerCommand> legs)
