@@ -91,19 +91,24 @@ public static class SettlementDecider
     {
         // Summed in a hash table and sorted once: a batch has a few payees and up to thousands of jobs.
         var payees = new Dictionary<string, Opg>(StringComparer.Ordinal);
-        var burn = Opg.Zero;
-        var captured = Opg.Zero;
+        var (burn, treasury, captured) = (Opg.Zero, Opg.Zero, Opg.Zero);
         var failed = ImmutableArray.CreateBuilder<string>();
+        // Jobs of a batch mostly share a price: the split of the previous job is reused when it is the same.
+        (Opg Price, bool HasVerifier, FeeSplit Split)? last = null;
         foreach (var job in batch.Jobs)
         {
             if (failedConsumers.Contains(job.ConsumerId)) { failed.Add(job.JobId); continue; }
             captured += job.Price;
-            var split = FeeSplit.Of(job.Price, job.VerifierId.Length > 0, fees);
+            var hasVerifier = job.VerifierId.Length > 0;
+            if (last is not { } previous || previous.Price != job.Price || previous.HasVerifier != hasVerifier)
+                last = previous = (job.Price, hasVerifier, FeeSplit.Of(job.Price, hasVerifier, fees));
+            var split = previous.Split;
             Pay(payees, job.ProviderId, split.Provider);
-            if (job.VerifierId.Length > 0) Pay(payees, job.VerifierId, split.Verifier);
-            Pay(payees, treasuryAccountId, split.Treasury);
+            if (hasVerifier) Pay(payees, job.VerifierId, split.Verifier);
+            treasury += split.Treasury;
             burn += split.Burn;
         }
+        Pay(payees, treasuryAccountId, treasury);
         var legs = payees.Where(p => p.Value.IsPositive)
             .OrderBy(p => p.Key, StringComparer.Ordinal)
             .Select(p => (ILedgerCommand)new Credit(p.Key, batch.BatchId, p.Value, batch.BatchId))
