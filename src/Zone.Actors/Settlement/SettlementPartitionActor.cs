@@ -37,9 +37,12 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
     private readonly Dictionary<string, long> _openSince = new(StringComparer.Ordinal);
     // Which book holds each sealed, unsettled batch (a settle names only the batch).
     private readonly Dictionary<string, SettlementState> _bookOfBatch = new(StringComparer.Ordinal);
-    // Who waits for each job's answer: almost always one sender, so a second table holds only the rare extra ones.
-    private readonly Dictionary<string, IActorRef> _waiters = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<IActorRef>> _extraWaiters = new(StringComparer.Ordinal);
+    // Who waits for each job's answer. A new job's sender is listed in job order beside the provider's open batch, and
+    // the list moves to the batch when it seals: no table keyed by job id on the hot path. Senders of a job that was
+    // already known (re-sent) wait by job id. None of this is journaled: after a restart senders re-send.
+    private readonly Dictionary<string, List<IActorRef>> _openSenders = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<IActorRef>> _batchSenders = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<IActorRef>> _resentWaiters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BatchProgress> _progress = new(StringComparer.Ordinal);
     private readonly List<BatchSealed> _pendingSealed = [];
     private readonly List<BatchSettled> _pendingSettled = [];
@@ -127,7 +130,9 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
             var (_, decision, sealedBatch) = SettlementDecider.Accept(book, job, message.Mode, _settings);
             switch (decision.Outcome)
             {
-                case AcceptOutcome.Accepted or AcceptOutcome.Pending: Wait(job.JobId, Sender); break;
+                case AcceptOutcome.Accepted when sealedBatch is { Mode: not SettlementMode.Batch }: _batchSenders[sealedBatch.BatchId] = [Sender]; break;
+                case AcceptOutcome.Accepted: OpenSenders(job.ProviderId).Add(Sender); break;
+                case AcceptOutcome.Pending: WaitForResent(job.JobId, Sender); break;
                 case AcceptOutcome.Settled: Sender.Tell(new JobsSettled(decision.BatchId, [job.JobId], [])); break;
                 default: Sender.Tell(new JobRejected(job.JobId, decision.Reason)); break;
             }
@@ -146,19 +151,22 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
 
     private void Seal(BatchSealed batch)
     {
-        _bookOfBatch[batch.BatchId] = Book(batch.Jobs[0].ProviderId);
+        var providerId = batch.Jobs[0].ProviderId;
+        _bookOfBatch[batch.BatchId] = Book(providerId);
+        // A batch-mode seal takes the whole open batch, whose senders were listed in the same order as its jobs.
+        if (batch.Mode == SettlementMode.Batch && _openSenders.Remove(providerId, out var senders)) _batchSenders[batch.BatchId] = senders;
         _pendingSealed.Add(batch);
     }
 
-    private void Wait(string jobId, IActorRef sender)
+    private List<IActorRef> OpenSenders(string providerId)
     {
-        if (!_waiters.TryGetValue(jobId, out var first))
-        {
-            _waiters[jobId] = sender;
-            return;
-        }
-        if (first.Equals(sender)) return;
-        if (!_extraWaiters.TryGetValue(jobId, out var list)) _extraWaiters[jobId] = list = new List<IActorRef>(1);
+        if (!_openSenders.TryGetValue(providerId, out var senders)) _openSenders[providerId] = senders = [];
+        return senders;
+    }
+
+    private void WaitForResent(string jobId, IActorRef sender)
+    {
+        if (!_resentWaiters.TryGetValue(jobId, out var list)) _resentWaiters[jobId] = list = new List<IActorRef>(1);
         if (!list.Contains(sender)) list.Add(sender);
     }
 
@@ -280,20 +288,25 @@ public sealed class SettlementPartitionActor : PersistentPartitionActor
         if (_progress.Remove(settled.BatchId, out var progress)) Answer(progress.Batch, settled);
     }
 
-    /// <summary>Answers everyone waiting for a job of the batch, one message per sender.</summary>
+    /// <summary>Answers everyone waiting for a job of the batch (each sender once per job), one message per sender.</summary>
     private void Answer(BatchSealed batch, BatchSettled settled)
     {
         // Made only when someone waits: at settle time, after the answers at the legs, usually no one does.
         Dictionary<IActorRef, List<string>>? answers = null;
         // Most jobs of a batch have the same sender: its list is kept at hand instead of looked up by actor ref each time.
         (IActorRef Sender, List<string> Ids)? last = null;
-        foreach (var job in batch.Jobs)
+        _batchSenders.Remove(batch.BatchId, out var senders);
+        for (var i = 0; i < batch.Jobs.Length; i++)
         {
-            if (!_waiters.Remove(job.JobId, out var sender)) continue;
-            if (last is { } at && ReferenceEquals(at.Sender, sender)) at.Ids.Add(job.JobId);
-            else last = (sender, AddAnswer(answers ??= [], sender, job.JobId));
-            if (_extraWaiters.Remove(job.JobId, out var others))
-                foreach (var other in others) AddAnswer(answers ??= [], other, job.JobId);
+            var jobId = batch.Jobs[i].JobId;
+            var sender = senders is not null && i < senders.Count ? senders[i] : null;
+            if (sender is not null)
+            {
+                if (last is { } at && ReferenceEquals(at.Sender, sender)) at.Ids.Add(jobId);
+                else last = (sender, AddAnswer(answers ??= [], sender, jobId));
+            }
+            if (_resentWaiters.Count > 0 && _resentWaiters.Remove(jobId, out var others))
+                foreach (var other in others.Where(o => !o.Equals(sender))) AddAnswer(answers ??= [], other, jobId);
         }
         if (answers is null) return;
         var failed = settled.FailedJobIds.IsEmpty ? null : settled.FailedJobIds.ToHashSet(StringComparer.Ordinal);

@@ -47,6 +47,32 @@ public sealed class SettlementPartitionActorTests
     }
 
     [Fact]
+    public async Task Every_sender_of_a_job_hears_once_that_it_settled_however_often_it_sent_it()
+    {
+        var settings = LedgerNode.SettlementSettings with { BatchMaxWait = TimeSpan.FromHours(1) };
+        await using var node = await LedgerNode.StartAsync(PersistenceSettings.InMemory, settlement: settings);
+        await node.GenesisAsync(["alice"], Opg.FromWhole(10));
+        var jobs = new[] { Job("job-1", "prov"), Job("job-2", "prov"), Job("job-3", "prov") };
+        Assert.All(await node.SendAsync(jobs.Select(j => (ILedgerCommand)new Reserve("alice", j.JobId, j.Price)).ToArray()), r => Assert.True(r.Accepted, r.Detail));
+        var partition = SettlementPartitions.EntityIdOf("prov", settings.Partitions);
+        var (first, second) = (Inbox.Create(node.System), Inbox.Create(node.System));
+        first.Send(node.Regions.Settlement, new AcceptJobs(partition, [jobs[0], jobs[1]], SettlementMode.Batch));
+        // While the batch is open: the first sender repeats job-1, a second sender sends job-2 and a job of its own.
+        first.Send(node.Regions.Settlement, new AcceptJobs(partition, [jobs[0]], SettlementMode.Batch));
+        second.Send(node.Regions.Settlement, new AcceptJobs(partition, [jobs[1], jobs[2]], SettlementMode.Batch));
+        second.Send(node.Regions.Settlement, new SealOpenBatches(partition));
+
+        var toFirst = Assert.IsType<JobsSettled>(await first.ReceiveAsync(LedgerNode.Timeout));
+        var toSecond = Assert.IsType<JobsSettled>(await second.ReceiveAsync(LedgerNode.Timeout));
+        Assert.Equal(["job-1", "job-2"], toFirst.JobIds.Order().ToArray());
+        Assert.Equal(["job-2", "job-3"], toSecond.JobIds.Order().ToArray());
+        Assert.Equal(toFirst.BatchId, toSecond.BatchId);
+        // One answer each: nothing more arrives once the batch's settle is written.
+        await Assert.ThrowsAsync<TimeoutException>(() => first.ReceiveAsync(TimeSpan.FromMilliseconds(500)));
+        await Assert.ThrowsAsync<TimeoutException>(() => second.ReceiveAsync(TimeSpan.FromMilliseconds(500)));
+    }
+
+    [Fact]
     public async Task A_partition_snapshots_once_the_jobs_sealed_since_its_last_snapshot_reach_the_bound()
     {
         await using var node = await LedgerNode.StartAsync(PersistenceSettings.InMemory);
