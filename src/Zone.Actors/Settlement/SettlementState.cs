@@ -10,9 +10,11 @@ namespace Zone.Actors.Settlement;
 public sealed class SettlementState
 {
     private readonly List<SettlementJob> _open = [];
-    private readonly Dictionary<string, SettlementJob> _openById = new(StringComparer.Ordinal);
+    private BatchOfJobs _openBatch = new();
+    // Every job accepted and not yet settled, open or sealed: a job enters once and leaves once, and the seal of the
+    // open batch changes no entry (they share its BatchOfJobs).
+    private readonly Dictionary<string, PendingJob> _pending = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BatchSealed> _unsettled = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (BatchSealed Batch, int Index)> _unsettledJobs = new(StringComparer.Ordinal);
     // The partition's recently settled jobs, which every book of the partition shares.
     private readonly SettledJobs _settled;
 
@@ -28,16 +30,15 @@ public sealed class SettlementState
     /// <summary>The batch being filled, in arrival order.</summary>
     public IReadOnlyList<SettlementJob> Open => _open;
 
-    public IReadOnlyDictionary<string, SettlementJob> OpenById => _openById;
-
     public IReadOnlyDictionary<string, BatchSealed> Unsettled => _unsettled;
 
     /// <summary>The open job with this id, if any.</summary>
-    public SettlementJob? FindOpen(string jobId) => _openById.GetValueOrDefault(jobId);
+    public SettlementJob? FindOpen(string jobId) =>
+        _pending.TryGetValue(jobId, out var at) && at.Batch.Sealed is null ? at.Job : null;
 
     /// <summary>The unsettled batch holding this job and the job as it was recorded in it.</summary>
     public (BatchSealed Batch, SettlementJob Job)? FindUnsettled(string jobId) =>
-        _unsettledJobs.TryGetValue(jobId, out var at) ? (at.Batch, at.Batch.Jobs[at.Index]) : null;
+        _pending.TryGetValue(jobId, out var at) && at.Batch.Sealed is { } batch ? (batch, batch.Jobs[at.Index]) : null;
 
     /// <summary>The batch a recently settled job was paid in (the window forgets the oldest beyond its bound).</summary>
     public string? SettledBatchOf(string jobId) =>
@@ -45,8 +46,8 @@ public sealed class SettlementState
 
     internal void AddOpen(SettlementJob job)
     {
+        _pending.Add(job.JobId, new PendingJob(job, _openBatch, _open.Count));
         _open.Add(job);
-        _openById.Add(job.JobId, job);
     }
 
     public SettlementState Apply(BatchSealed batch)
@@ -58,20 +59,48 @@ public sealed class SettlementState
             throw new InvalidOperationException($"batch '{batch.BatchId}' sealed twice with different content");
         }
         NextSequence = Math.Max(NextSequence, batch.Sequence + 1);
-        var removedOpen = false;
+        _unsettled.Add(batch.BatchId, batch);
+        if (IsTheOpenBatch(batch))
+        {
+            // The usual seal: every open job, in order. Their entries already point at the open batch, which is now this.
+            _openBatch.Sealed = batch;
+            _openBatch = new BatchOfJobs();
+            _open.Clear();
+            return this;
+        }
+        // Recovery, a job sealed alone, or a batch that takes some open jobs: each job points at this batch, and the open
+        // jobs it did not take stay open.
+        var sealedHere = new BatchOfJobs { Sealed = batch };
+        var tookOpen = false;
         for (var i = 0; i < batch.Jobs.Length; i++)
         {
             var id = batch.Jobs[i].JobId;
-            removedOpen |= _openById.Remove(id);
-            _unsettledJobs[id] = (batch, i);
+            tookOpen |= _pending.TryGetValue(id, out var was) && was.Batch.Sealed is null;
+            _pending[id] = new PendingJob(batch.Jobs[i], sealedHere, i);
         }
-        if (removedOpen)
-        {
-            if (_openById.Count == 0) _open.Clear();
-            else _open.RemoveAll(j => !_openById.ContainsKey(j.JobId));
-        }
-        _unsettled.Add(batch.BatchId, batch);
+        if (tookOpen) ReopenRemaining();
         return this;
+    }
+
+    private bool IsTheOpenBatch(BatchSealed batch)
+    {
+        if (_open.Count == 0 || batch.Jobs.Length != _open.Count) return false;
+        for (var i = 0; i < _open.Count; i++)
+            if (!ReferenceEquals(batch.Jobs[i], _open[i])) return false;
+        return true;
+    }
+
+    /// <summary>Rebuilds the open batch from the open jobs a seal did not take.</summary>
+    private void ReopenRemaining()
+    {
+        var remaining = _open.Where(j => _pending.TryGetValue(j.JobId, out var at) && at.Batch.Sealed is null).ToList();
+        _open.Clear();
+        _openBatch = new BatchOfJobs();
+        foreach (var job in remaining)
+        {
+            _pending[job.JobId] = new PendingJob(job, _openBatch, _open.Count);
+            _open.Add(job);
+        }
     }
 
     public SettlementState Apply(BatchSettled settled)
@@ -82,7 +111,7 @@ public sealed class SettlementState
         // job is in one unsettled batch at most. So its id goes in without the window's lookup.
         foreach (var job in batch.Jobs)
         {
-            _unsettledJobs.Remove(job.JobId);
+            _pending.Remove(job.JobId);
             _settled.AddAbsent(ProviderId, job.JobId, batch.Sequence);
         }
         return this;
@@ -91,6 +120,15 @@ public sealed class SettlementState
     /// <summary>The book as a snapshot, without the batches in <paramref name="notDurable"/> (sealed, their write still in flight).</summary>
     public SettlementSnapshot ToSnapshot(IReadOnlySet<string>? notDurable = null) =>
         new(ProviderId, NextSequence, [.. _unsettled.Values.Where(b => notDurable is null || !notDurable.Contains(b.BatchId)).OrderBy(b => b.Sequence)]);
+
+    /// <summary>The jobs of one batch, open and then sealed: set once, when the batch seals.</summary>
+    private sealed class BatchOfJobs
+    {
+        public BatchSealed? Sealed;
+    }
+
+    /// <param name="Index">The job's place in its batch (the open batch's order is the sealed batch's).</param>
+    private readonly record struct PendingJob(SettlementJob Job, BatchOfJobs Batch, int Index);
 
     public static SettlementState FromSnapshot(SettlementSnapshot snapshot, SettledJobs settled)
     {

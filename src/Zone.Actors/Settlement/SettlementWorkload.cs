@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Akka.Actor;
@@ -50,7 +51,8 @@ public sealed class SettlementWorkload : ReceiveActor
     private readonly WorkloadShape _shape;
     private readonly IActorRef _ledger;
     private readonly IActorRef _settlement;
-    private readonly Dictionary<string, (long StartedAt, SettlementJob Job)> _inFlight = new(StringComparer.Ordinal);
+    // Keyed by job number (the id's suffix): its hash and comparison never touch the id's characters.
+    private readonly Dictionary<long, (long StartedAt, SettlementJob Job)> _inFlight = [];
     private readonly double[] _latencies;
     private readonly byte[] _salt;
     private readonly string[] _consumers, _providers, _verifiers;
@@ -91,12 +93,13 @@ public sealed class SettlementWorkload : ReceiveActor
         {
             var count = (int)Math.Min(Math.Min(_shape.ChunkJobs, _shape.WindowJobs - _inFlight.Count), _max == 0 ? long.MaxValue : _max - _next);
             var reserves = new List<ILedgerCommand>(count);
-            for (var i = 0; i < count; i++) reserves.Add(StartJob(_next++));
+            var now = Stopwatch.GetTimestamp();
+            for (var i = 0; i < count; i++) reserves.Add(StartJob(_next++, now));
             foreach (var message in LedgerPartitions.Route(reserves, _shape.LedgerPartitions)) _ledger.Tell(message);
         }
     }
 
-    private Reserve StartJob(long n)
+    private Reserve StartJob(long n, long startedAt)
     {
         var id = $"{_shape.RunId}-{n}";
         // Synthetic 32-byte input and output hashes, distinct per job (its number and the run's salt): the driver stands in
@@ -108,7 +111,7 @@ public sealed class SettlementWorkload : ReceiveActor
         output[31] ^= 0xFF;
         var job = new SettlementJob(id, _consumers[(int)(n % _shape.Consumers)], _providers[(int)(n % _shape.Providers)],
             _verifiers[(int)(n % _shape.Verifiers)], _shape.PricePerJob, input, output);
-        _inFlight[id] = (Stopwatch.GetTimestamp(), job);
+        _inFlight[n] = (startedAt, job);
         return new Reserve(job.ConsumerId, id, job.Price);
     }
 
@@ -117,7 +120,7 @@ public sealed class SettlementWorkload : ReceiveActor
         var accepted = new List<SettlementJob>(replies.Replies.Length);
         foreach (var reply in replies.Replies)
         {
-            if (reply.Kind != LedgerCommandKind.Reserve || !_inFlight.TryGetValue(reply.Reference, out var started)) continue;
+            if (reply.Kind != LedgerCommandKind.Reserve || !_inFlight.TryGetValue(NumberOf(reply.Reference), out var started)) continue;
             if (reply.Accepted) accepted.Add(started.Job);
             else Drop(reply.Reference, ref _rejected);
         }
@@ -135,7 +138,7 @@ public sealed class SettlementWorkload : ReceiveActor
         var now = Stopwatch.GetTimestamp();
         foreach (var id in settled.JobIds)
         {
-            if (!_inFlight.Remove(id, out var started)) continue;
+            if (!_inFlight.Remove(NumberOf(id), out var started)) continue;
             _settled++;
             _latencies[_latencyCount++ % _latencies.Length] = Stopwatch.GetElapsedTime(started.StartedAt, now).TotalMilliseconds;
         }
@@ -146,7 +149,7 @@ public sealed class SettlementWorkload : ReceiveActor
     private void OnRejected(JobRejected rejected)
     {
         // Settlement refused the job: refund the consumer, as the job flow does for rejected jobs.
-        if (_inFlight.TryGetValue(rejected.JobId, out var started))
+        if (_inFlight.TryGetValue(NumberOf(rejected.JobId), out var started))
             _ledger.Tell(new LedgerCommands(LedgerPartitions.EntityIdOf(started.Job.ConsumerId, _shape.LedgerPartitions), [new Release(started.Job.ConsumerId, rejected.JobId)]));
         Drop(rejected.JobId, ref _rejected);
         Refill();
@@ -154,8 +157,13 @@ public sealed class SettlementWorkload : ReceiveActor
 
     private void Drop(string jobId, ref long counter)
     {
-        if (_inFlight.Remove(jobId)) counter++;
+        if (_inFlight.Remove(NumberOf(jobId))) counter++;
     }
+
+    /// <summary>The number of a job of this run (ids are "{RunId}-{n}"); -1 for any other id.</summary>
+    private long NumberOf(string jobId) =>
+        jobId.Length > _shape.RunId.Length + 1 && jobId.StartsWith(_shape.RunId, StringComparison.Ordinal) && jobId[_shape.RunId.Length] == '-' &&
+        long.TryParse(jobId.AsSpan(_shape.RunId.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
 
     private Stats Snapshot()
     {

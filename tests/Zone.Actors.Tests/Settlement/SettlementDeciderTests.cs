@@ -103,6 +103,45 @@ public sealed class SettlementDeciderTests
     }
 
     [Fact]
+    public void A_book_knows_each_job_as_open_then_unsettled_in_its_batch_then_settled()
+    {
+        var (state, _, _) = SettlementDecider.Accept(Book(), Job("j1"), SettlementMode.Batch, Settings);
+        (state, _, _) = SettlementDecider.Accept(state, Job("j2"), SettlementMode.Batch, Settings);
+        // A job sealed alone while a batch is open leaves the open batch as it was.
+        var (_, _, alone) = SettlementDecider.Accept(state, Job("solo"), SettlementMode.Individual, Settings);
+        Assert.Equal(["j1", "j2"], state.Open.Select(j => j.JobId));
+        Assert.Equal(Job("j2"), state.FindOpen("j2"));
+        Assert.Equal((alone!, Job("solo")), state.FindUnsettled("solo"));
+        Assert.Null(state.FindOpen("solo"));
+
+        var (_, batch) = SettlementDecider.SealOpen(state);
+        Assert.Empty(state.Open);
+        Assert.Null(state.FindOpen("j1"));
+        Assert.Equal((batch!, Job("j2")), state.FindUnsettled("j2"));
+
+        state.Apply(new BatchSettled(batch!.BatchId, [], Opg.Zero, Opg.Zero, Opg.Zero));
+        Assert.Null(state.FindUnsettled("j1"));
+        Assert.Equal(batch.BatchId, state.SettledBatchOf("j1"));
+        Assert.Equal((alone!, Job("solo")), state.FindUnsettled("solo"));
+    }
+
+    [Fact]
+    public void A_seal_that_takes_some_open_jobs_leaves_the_others_open_in_their_order()
+    {
+        var state = Book();
+        foreach (var id in new[] { "j1", "j2" }) (state, _, _) = SettlementDecider.Accept(state, Job(id), SettlementMode.Batch, Settings);
+        // A seal recorded elsewhere (a journal replayed under a book that already holds open jobs) naming only j1.
+        var other = new BatchSealed("prov#7", 7, SettlementMode.Batch, [Job("j1")], MerkleTree.Root([Job("j1").Leaf()]));
+        state.Apply(other);
+        Assert.Equal(["j2"], state.Open.Select(j => j.JobId));
+        Assert.Equal((other, Job("j1")), state.FindUnsettled("j1"));
+        var (_, rest) = SettlementDecider.SealOpen(state);
+        Assert.Equal(["j2"], rest!.Jobs.Select(j => j.JobId));
+        Assert.Equal((rest, Job("j2")), state.FindUnsettled("j2"));
+        Assert.Equal(8, rest.Sequence);
+    }
+
+    [Fact]
     public void Bad_jobs_are_rejected_with_a_reason()
     {
         var empty = Book();
