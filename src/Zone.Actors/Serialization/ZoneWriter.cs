@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Text;
@@ -58,6 +59,16 @@ public sealed class ZoneWriter
 
     public void WriteString(string value)
     {
+        // Ids are ASCII: one pass that copies them (their UTF-8 is the same bytes) instead of counting, then transcoding.
+        var start = _length;
+        WriteVarULong((ulong)value.Length);
+        Ensure(value.Length);
+        if (Ascii.FromUtf16(value, _buffer.AsSpan(_length), out var written) == OperationStatus.Done)
+        {
+            _length += written;
+            return;
+        }
+        _length = start;
         var byteCount = Encoding.UTF8.GetByteCount(value);
         WriteVarULong((ulong)byteCount);
         Ensure(byteCount);

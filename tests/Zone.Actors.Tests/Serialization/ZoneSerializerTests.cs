@@ -70,6 +70,27 @@ public sealed class ZoneSerializerTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(small, ZoneSerializer.Decode(smallBytes, ZoneSerializer.Registry.ManifestOf(typeof(Release))));
     }
 
+    [Theory]
+    [InlineData("consumer-42")]
+    [InlineData("")]
+    [InlineData("job-é")]
+    [InlineData("提供者-7 🚀")]
+    [InlineData("ascii then é after 130 characters ........................................................................................")]
+    public void Strings_are_written_as_their_length_in_utf8_bytes_then_those_bytes(string value)
+    {
+        // The ASCII fast path and the general one must produce one format: journals hold both.
+        var writer = new ZoneWriter();
+        writer.WriteString(value);
+        writer.WriteString("next");
+        var utf8 = System.Text.Encoding.UTF8.GetBytes(value);
+        var length = new ZoneWriter();
+        length.WriteVarULong((ulong)utf8.Length);
+        Assert.Equal([.. length.ToArray(), .. utf8, 4, .. "next"u8], writer.ToArray());
+        var reader = new ZoneReader(writer.ToArray());
+        Assert.Equal(value, reader.ReadString());
+        Assert.Equal("next", reader.ReadString());
+    }
+
     [Fact]
     public void Manifests_are_unique_and_registered_for_every_message_type()
     {
