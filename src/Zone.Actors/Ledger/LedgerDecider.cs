@@ -154,6 +154,22 @@ public static class LedgerDecider
     /// </summary>
     public static void Apply(LedgerState.Builder s, LedgerEntry entry, LedgerRules rules)
     {
+        ApplyBalances(s, entry, rules);
+        s.Remember(entry);
+    }
+
+    /// <summary>
+    /// <see cref="Apply"/> for an entry <see cref="Decide"/> has just accepted on this same state: its reference was
+    /// looked up there and found absent, so it is remembered without looking again (two window lookups per command).
+    /// </summary>
+    public static void ApplyDecided(LedgerState.Builder s, LedgerEntry entry, LedgerRules rules)
+    {
+        ApplyBalances(s, entry, rules);
+        s.RememberAbsent(entry);
+    }
+
+    private static void ApplyBalances(LedgerState.Builder s, LedgerEntry entry, LedgerRules rules)
+    {
         var amount = entry.Amount;
         switch (entry.Command)
         {
@@ -212,7 +228,6 @@ public static class LedgerDecider
             case Slash c: ApplySlash(s, c, amount, rules); break;
             default: throw new InvalidOperationException($"unknown ledger command {entry.Command.GetType().Name}");
         }
-        s.Remember(entry);
     }
 
     private static void ApplySlash(LedgerState.Builder s, Slash c, Opg taken, LedgerRules rules)

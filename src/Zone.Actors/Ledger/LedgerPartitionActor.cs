@@ -144,7 +144,7 @@ public sealed class LedgerPartitionActor : PersistentPartitionActor
         var decision = LedgerDecider.Decide(builder, command, _settings.Rules);
         if (decision.Entry is { } entry)
         {
-            LedgerDecider.Apply(builder, entry, _settings.Rules);
+            LedgerDecider.ApplyDecided(builder, entry, _settings.Rules);
             entries.Add(entry);
         }
         return decision.Reply;

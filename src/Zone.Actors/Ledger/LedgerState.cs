@@ -124,6 +124,11 @@ public sealed record LedgerState(
             _window.TryAdd((byte)entry.Command.Kind, entry.Command.AccountId, entry.Command.Reference,
                 new DedupAnswer(entry.Amount, LedgerCommandContent.Fingerprint(entry.Command)));
 
+        /// <summary><see cref="Remember"/> for an entry whose key the caller has just looked up and not found.</summary>
+        public void RememberAbsent(LedgerEntry entry) =>
+            _window.AddAbsent((byte)entry.Command.Kind, entry.Command.AccountId, entry.Command.Reference,
+                new DedupAnswer(entry.Amount, LedgerCommandContent.Fingerprint(entry.Command)));
+
         /// <summary>Applies one journaled write in place (recovery).</summary>
         public void Apply(LedgerEntriesWritten written, LedgerRules rules)
         {

@@ -42,6 +42,23 @@ public sealed class LedgerPartitionActorTests
     }
 
     [Fact]
+    public async Task A_repeat_in_the_same_write_or_a_later_one_gets_the_first_answer_and_moves_nothing()
+    {
+        await using var node = await LedgerNode.StartAsync(PersistenceSettings.InMemory);
+        await node.GenesisAsync(["alice"], Opg.FromWhole(10));
+        // One message: decided as one group, so the repeat meets the first in the same write.
+        var replies = await node.SendAsync(new Reserve("alice", "job-1", Opg.FromWhole(3)), new Reserve("alice", "job-1", Opg.FromWhole(3)),
+            new Reserve("alice", "job-2", Opg.FromWhole(2)));
+        Assert.Equal([false, true, false], replies.Select(r => r.Duplicate));
+        Assert.All(replies, r => Assert.True(r.Accepted, r.Detail));
+        var later = await node.SendAsync(new Reserve("alice", "job-2", Opg.FromWhole(2)), new Reserve("alice", "job-1", Opg.FromWhole(3)));
+        Assert.All(later, r => Assert.True(r.Duplicate));
+        var alice = (await Accounts(node))["alice"];
+        Assert.Equal(Opg.FromWhole(5), alice.Available);
+        Assert.Equal([("job-1", Opg.FromWhole(3)), ("job-2", Opg.FromWhole(2))], alice.Reservations.Select(r => (r.Reference, r.Amount)));
+    }
+
+    [Fact]
     public async Task Bad_commands_are_rejected_with_reasons_and_change_nothing()
     {
         await using var node = await LedgerNode.StartAsync(PersistenceSettings.InMemory);
