@@ -97,12 +97,22 @@ public sealed class ReferenceWindow<TValue> where TValue : unmanaged
         private readonly List<Entry[]> _entryChunks = [];
         private readonly List<char[]> _charChunks = [];
         private Slot[] _slots = new Slot[32];
+        // A blocked Bloom filter over the entries' hashes, 4 bits per slot (at least 8 per entry): two bits in one word per
+        // key. Most lookups are of new references, which miss; the filter answers most of those from 1/16 of the slots'
+        // memory instead of a slot read that is a cache miss in a large window (ledger bench, memory phase, three
+        // interleaved pairs: 4.5-4.7 µs of CPU per job against 4.7-5.2, 415k-433k jobs/s against 372k-422k).
+        private ulong[] _filter = new ulong[2];
         private int _charChunk, _charCount; // the chunk being filled, and how much of it is
 
         public int Count { get; private set; }
 
         public bool TryGet(int hash, byte kind, ReadOnlySpan<char> scope, ReadOnlySpan<char> reference, out TValue value)
         {
+            if (!MayHold(hash))
+            {
+                value = default;
+                return false;
+            }
             var mask = _slots.Length - 1;
             for (var i = hash & mask; ; i = (i + 1) & mask)
             {
@@ -142,6 +152,7 @@ public sealed class ReferenceWindow<TValue> where TValue : unmanaged
         public void Clear()
         {
             Array.Clear(_slots);
+            Array.Clear(_filter);
             Count = 0;
             _charChunk = _charCount = 0;
         }
@@ -179,12 +190,25 @@ public sealed class ReferenceWindow<TValue> where TValue : unmanaged
             var i = hash & mask;
             while (_slots[i].EntryPlusOne != 0) i = (i + 1) & mask;
             _slots[i] = new Slot { Hash = hash, EntryPlusOne = entry + 1 };
+            _filter[FilterWord(hash)] |= FilterBits(hash);
         }
 
         private void GrowSlots()
         {
             _slots = new Slot[_slots.Length * 2];
+            _filter = new ulong[_slots.Length / 16];
             for (var i = 0; i < Count; i++) Place(EntryAt(i).Hash, i);
         }
+
+        private bool MayHold(int hash)
+        {
+            var bits = FilterBits(hash);
+            return (_filter[FilterWord(hash)] & bits) == bits;
+        }
+
+        // The word from the hash's high bits, the two bits from its low twelve: independent of the slot index (low bits).
+        private int FilterWord(int hash) => (int)(((uint)hash * 0x9E3779B1u) >> 7) & (_filter.Length - 1);
+
+        private static ulong FilterBits(int hash) => (1UL << (hash & 63)) | (1UL << ((hash >> 6) & 63));
     }
 }
