@@ -54,7 +54,8 @@ public sealed class LedgerBench : IBenchSuite
         await Measure(report, context, "memory", baseSettings with { Persistence = PersistenceSettings.InMemory }, ledger, settlement, cancellationToken);
         await Measure(report, context, "sqlite", baseSettings with { Persistence = sqlite }, ledger, settlement, cancellationToken);
         var zoneBatches = $"sqlite@{zoneSettlement.BatchMaxJobs}";
-        if (zoneSettlement.BatchMaxJobs != settlement.BatchMaxJobs)
+        var measuresZoneBatches = zoneSettlement.BatchMaxJobs != settlement.BatchMaxJobs;
+        if (measuresZoneBatches)
             await Measure(report, context, zoneBatches, baseSettings with { Persistence = sqlite }, ledger, zoneSettlement, cancellationToken);
         // Akka.Persistence.Sql, linq2db and Microsoft.Data.Sqlite never issue PRAGMA synchronous (their binaries hold no such
         // statement), so the journal's connections run at the library default that a fresh connection reports here.
@@ -75,7 +76,7 @@ public sealed class LedgerBench : IBenchSuite
         report.AddRatio("memory jobs / raw sqlite rows", "memory jobs", "raw sqlite inserts");
         if (postgresMeasured) report.AddRatio("postgres jobs / raw sqlite rows", "postgres jobs", "raw sqlite inserts");
         report.AddRatio("sqlite / memory jobs", "sqlite jobs", "memory jobs");
-        if (zoneSettlement.BatchMaxJobs != settlement.BatchMaxJobs)
+        if (measuresZoneBatches)
             report.AddRatio($"{zoneBatches} jobs / raw sqlite rows", $"{zoneBatches} jobs", "raw sqlite inserts");
         report.Note($"a job = reserve + its share of a batch of {settlement.BatchMaxJobs} jobs (zone.bench.ledger-batch-max-jobs; {zoneBatches}: " +
                     $"the zone's zone.settlement.batch-max-jobs): one capture per consumer, credits to provider, verifier and treasury, a burn; " +
