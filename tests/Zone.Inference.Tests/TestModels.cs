@@ -12,8 +12,9 @@ internal static class TestModels
 {
     public static readonly string Directory = ModelsDirectory.Locate();
 
-    /// <summary>The configuration of a test ActorSystem that hosts workers: quiet logs and the workers' torch thread.</summary>
-    public static readonly Config WorkerSystem = ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(InferenceWorker.DispatcherConfig);
+    /// <summary>The configuration of a test ActorSystem that hosts workers: quiet logs and the workers' torch threads, a lane per core.</summary>
+    public static readonly Config WorkerSystem = ConfigurationFactory.ParseString("akka.loglevel = WARNING")
+        .WithFallback(InferenceWorker.DispatcherConfig(InferenceWorkerSettings.Default.LanesOn(TorchSharp.DeviceType.CPU)));
 
     private static readonly Lazy<LabelledImages> HeldOutImages = new(() => FashionMnist.LoadHeldOut(Directory));
 

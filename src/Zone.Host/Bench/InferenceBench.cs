@@ -16,8 +16,9 @@ namespace Zone.Host.Bench;
 /// <summary>
 /// Per model: raw TorchSharp forward throughput at the worker's max batch size against throughput
 /// through the InferenceWorker under closed-loop load, and the latency a lone job adds over the padded
-/// forward pass it needs anyway. The load is <see cref="BulkRequesters"/> requesters that each keep their
-/// share of 2 x max-batch-size jobs in flight in <see cref="InferMany"/> messages (a provider forwarding
+/// forward pass it needs anyway. The raw limit is the better of two shapes: one caller with a libtorch thread per
+/// core, and the worker's own shape (a caller per lane, each with the lane's threads). The load is
+/// <see cref="BulkRequesters"/> requesters that each keep their share of (lanes + 1) x max-batch-size jobs in flight in <see cref="InferMany"/> messages (a provider forwarding
 /// jobs in bulk); the same number of jobs in flight as single-job requesters is measured beside it. For the language model a
 /// forward pass yields one token per row, and a worker job generates <see cref="GeneratedTokensPerJob"/>.
 /// </summary>
@@ -43,48 +44,55 @@ public sealed class InferenceBench : IBenchSuite
     public async Task<BenchReport> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var inference = InferenceConfiguration.From(context.Configuration);
-        if (inference.Threads > 0) TorchBackend.SetThreads(inference.Threads);
         var device = InferenceDevice.Resolve(inference.Device);
         var report = new BenchReport(Name);
         var round = context.Measure / Rounds;
         var batchSize = inference.Worker.MaxBatchSize;
-        // Two batches in flight: one running, the next one queued behind it.
-        var jobsInFlight = 2 * batchSize;
+        var lanes = inference.Worker.LanesOn(device.type);
+        var threadsPerLane = inference.Worker.ThreadsPerLane(lanes);
+        var oneCaller = new RawShape(1, Environment.ProcessorCount);
+        var workerShape = new RawShape(lanes, threadsPerLane);
+        RawShape[] rawShapes = oneCaller == workerShape ? [workerShape] : [oneCaller, workerShape];
+        // A batch running in every lane and the next one queued behind them.
+        var jobsInFlight = (lanes + 1) * batchSize;
         var bulk = new Load(BulkRequesters, Math.Max(1, jobsInFlight / BulkRequesters), Bulk: true);
         var single = new Load(jobsInFlight, 1, Bulk: false);
         using var system = ActorSystem.Create("zone-bench-inference",
-            ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(InferenceWorker.DispatcherConfig));
-        var torchThread = new TorchThread(system);
+            ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(InferenceWorker.DispatcherConfig(lanes)));
+        var torchThreads = new TorchThreads(system, lanes);
         foreach (var workload in Workloads(inference.Models, inference.ModelsDirectory, device))
         {
             using var _ = workload;
             var id = workload.ModelId;
             cancellationToken.ThrowIfCancellationRequested();
-            using var raw = new RawForward(id, inference.ModelsDirectory, device, workload.Rows);
-            await using var served = new ServedForward(id, inference, device, workload, system, round);
-            await torchThread.Run(() => raw.Throughput(batchSize, context.Warmup));
+            using var raw = new RawForward(id, inference.ModelsDirectory, device, workload.Rows, copies: lanes);
+            await using var served = new ServedForward(id, inference, workload, system, round);
+            foreach (var shape in rawShapes) await torchThreads.Throughput(raw, shape, batchSize, context.Warmup);
             await served.Throughput(bulk, context.Warmup);
             await served.Throughput(single, context.Warmup / 2);
             // A round must hold several of the worker's batches, or the start and the drain of the jobs in flight
             // decide it: a language-model batch of 16-token jobs takes 0.4-0.8 s here.
             var throughputRound = TimeSpan.FromTicks(Math.Max(round.Ticks,
                 (long)(MinBatchesPerRound * served.LastMeanComputeMicros[bulk] * TimeSpan.TicksPerMicrosecond)));
-            var rawRounds = new List<double>();
+            var rawRounds = rawShapes.ToDictionary(shape => shape, _ => new List<double>());
             var servedRounds = new List<double>();
             var singleRounds = new List<double>();
-            context.Progress($"{id}: {Rounds} alternating rounds of {throughputRound.TotalSeconds:0.0} s: raw forward (batch {batchSize}), " +
-                $"worker ({bulk}) and worker ({single})");
+            context.Progress($"{id}: {Rounds} alternating rounds of {throughputRound.TotalSeconds:0.0} s: raw forward (batch {batchSize}; " +
+                $"{string.Join(", ", rawShapes.AsEnumerable())}), worker ({bulk}) and worker ({single})");
             for (var i = 0; i < Rounds; i++)
             {
-                rawRounds.Add(await torchThread.Run(() => raw.Throughput(batchSize, throughputRound)));
+                foreach (var shape in rawShapes) rawRounds[shape].Add(await torchThreads.Throughput(raw, shape, batchSize, throughputRound));
                 servedRounds.Add(await served.Throughput(bulk, throughputRound));
                 singleRounds.Add(await served.Throughput(single, throughputRound));
             }
-            report.Add($"{id} raw forward throughput", rawRounds.Max(), $"{workload.Unit}/s, best of {Rounds} (batch {batchSize})");
+            var limit = rawShapes.MaxBy(shape => rawRounds[shape].Max())!;
+            report.Add($"{id} raw forward throughput", rawRounds[limit].Max(), $"{workload.Unit}/s, best of {Rounds} (batch {batchSize}; {limit}, the better shape)");
+            foreach (var shape in rawShapes)
+                report.Add($"{id} raw forward, {shape}", rawRounds[shape].Max(), $"{workload.Unit}/s, best of {Rounds}");
             report.Add($"{id} worker throughput", servedRounds.Max(), $"{workload.Unit}/s, best of {Rounds} ({bulk})");
             report.Add($"{id} worker mean batch", served.LastMeanBatchSize[bulk], "jobs/batch");
             report.Add($"{id} worker compute per batch", served.LastMeanComputeMicros[bulk], "µs (pack, forward, split, hash; last round)");
-            report.Add($"{id} worker forward pass per batch", served.LastMeanForwardMicros[bulk], $"µs (last round; the raw pass of {batchSize} rows is {batchSize} / raw throughput)");
+            report.Add($"{id} worker forward pass per batch", served.LastMeanForwardMicros[bulk], $"µs (last round; {lanes} lane(s) side by side)");
             report.Add($"{id} worker throughput, single-job messages", singleRounds.Max(), $"{workload.Unit}/s, best of {Rounds} ({single})");
             report.Add($"{id} worker compute per batch, single-job messages", served.LastMeanComputeMicros[single], "µs (last round)");
 
@@ -95,9 +103,9 @@ public sealed class InferenceBench : IBenchSuite
             var bare = new List<double>();
             for (var i = 0; i < Rounds; i++)
             {
-                rawLatency.Add(await torchThread.Run(() => raw.MedianLatencyMicros(1, round)));
+                rawLatency.Add(await torchThreads.Run(() => raw.MedianLatencyMicros(1, threadsPerLane, round)));
                 // A model whose lone pass needs no padding (the language model) would only measure the same pass again.
-                paddedLatency.Add(workload.LonePassRows == 1 ? rawLatency[^1] : await torchThread.Run(() => raw.MedianLatencyMicros(workload.LonePassRows, round)));
+                paddedLatency.Add(workload.LonePassRows == 1 ? rawLatency[^1] : await torchThreads.Run(() => raw.MedianLatencyMicros(workload.LonePassRows, threadsPerLane, round)));
                 await served.LoneJob(); // unmeasured, as the raw passes get a warm-up too
                 var jobs = await Sample(served.LoneJob, round);
                 lone.AddRange(jobs);
@@ -121,9 +129,13 @@ public sealed class InferenceBench : IBenchSuite
             report.Note($"{id}: added latency interquartile range {Percentile(added, 0.25):0} to {Percentile(added, 0.75):0} µs");
             report.AddRatio($"{id} worker / raw throughput", $"{id} worker throughput", $"{id} raw forward throughput");
             report.AddRatio($"{id} worker / raw throughput, single-job messages", $"{id} worker throughput, single-job messages", $"{id} raw forward throughput");
+            if (rawShapes.Length > 1)
+                report.AddRatio($"{id} worker / raw, {oneCaller} (libtorch's default)", $"{id} worker throughput", $"{id} raw forward, {oneCaller}");
         }
 
-        report.Note($"max batch size {batchSize}, max wait {inference.Worker.MaxWaitMicros} µs, libtorch threads {get_num_threads()}, device {device.type}; OpenMP: {TorchBackend.OpenMpSettings}");
+        report.Note($"max batch size {batchSize}, max wait {inference.Worker.MaxWaitMicros} µs, {lanes} lane(s) x {threadsPerLane} libtorch thread(s), device {device.type}; OpenMP: {TorchBackend.OpenMpSettings}");
+        report.Note($"raw limit: the better of {string.Join(" and ", rawShapes.AsEnumerable())}, each caller with its own copy of the model, passing the same rows; " +
+            "a lone job's raw latency runs on one caller with a lane's threads");
         report.Note($"raw and worker phases alternate in {Rounds} short rounds (measure-seconds / {Rounds}, and at least {MinBatchesPerRound} worker batches) " +
             "and the best round of each is kept: the cores are shared, and the least disturbed round is the comparable one");
         report.Note($"output commitments: {Sha256.Implementation}");
@@ -162,18 +174,35 @@ public sealed class InferenceBench : IBenchSuite
             GeneratedTokensPerJob, "tokens", BatchInvariance.PaddedRows(1, CharTransformer.Context));
     }
 
+    /// <summary>How raw passes are run: <paramref name="Callers"/> threads side by side, each with <paramref name="Threads"/> libtorch threads.</summary>
+    private sealed record RawShape(int Callers, int Threads)
+    {
+        public override string ToString() =>
+            $"{(Callers == 1 ? "one caller" : $"{Callers} callers")} x {Threads} libtorch thread{(Threads == 1 ? "" : "s")}";
+    }
+
     /// <summary>
-    /// Runs the raw passes on the workers' own thread (<see cref="InferenceWorker.TorchDispatcher"/>), one call at a
-    /// time: libtorch's OpenMP keeps a team of threads per calling thread, and a second team in the process (a raw
-    /// thread of its own) would cut the spin of every team's idle helpers and slow the worker's passes (see the
-    /// dispatcher). Raw rounds and worker rounds never overlap, so they share the thread without waiting on each other.
+    /// Runs the raw passes on the workers' own threads (<see cref="InferenceWorker.TorchDispatcher"/>), a runner actor per
+    /// lane: libtorch's OpenMP keeps a team of threads per calling thread, and a team on a thread of its own would add
+    /// OpenMP threads beyond the cores and cut the spin of every team's idle helpers (see the dispatcher). Raw rounds and
+    /// worker rounds never overlap, so they share the threads without waiting on each other.
     /// </summary>
-    private sealed class TorchThread(ActorSystem system)
+    private sealed class TorchThreads(ActorSystem system, int lanes)
     {
         private static readonly TimeSpan Limit = TimeSpan.FromMinutes(30);
-        private readonly IActorRef _runner = system.ActorOf(Props.Create(() => new Runner()).WithDispatcher(InferenceWorker.TorchDispatcher), "raw-forward");
+        private readonly IActorRef[] _runners = Enumerable.Range(0, lanes)
+            .Select(i => system.ActorOf(Props.Create(() => new Runner()).WithDispatcher(InferenceWorker.TorchDispatcher), $"raw-forward-{i}")).ToArray();
 
-        public Task<T> Run<T>(Func<T> function) => _runner.Ask<T>(new Func<object?>(() => function()), Limit);
+        public Task<T> Run<T>(Func<T> function) => Run(0, function);
+
+        /// <summary>Rows per second of <paramref name="shape"/>'s callers, each passing its own rows through its own copy of the model.</summary>
+        public async Task<double> Throughput(RawForward raw, RawShape shape, int batchSize, TimeSpan duration)
+        {
+            var callers = Enumerable.Range(0, shape.Callers).Select(i => Run(i, () => raw.Throughput(i, shape.Threads, batchSize, duration)));
+            return (await Task.WhenAll(callers)).Sum();
+        }
+
+        private Task<T> Run<T>(int runner, Func<T> function) => _runners[runner].Ask<T>(new Func<object?>(() => function()), Limit);
 
         private sealed class Runner : ReceiveActor
         {
@@ -191,44 +220,54 @@ public sealed class InferenceBench : IBenchSuite
         }
     }
 
-    /// <summary>The limit beneath the worker: the module's forward pass on prepared tensors, nothing else.</summary>
+    /// <summary>The limit beneath the worker: the module's forward pass on prepared tensors, nothing else; a copy of the module per caller.</summary>
     private sealed class RawForward : IDisposable
     {
-        private readonly nn.Module<Tensor, Tensor> _module;
+        private readonly nn.Module<Tensor, Tensor>[] _modules;
         private readonly Tensor _rows;
 
-        public RawForward(string id, string modelsDirectory, Device device, Tensor rows)
+        public RawForward(string id, string modelsDirectory, Device device, Tensor rows, int copies)
         {
-            _module = (nn.Module<Tensor, Tensor>)ModelZoo.LoadModule(id, modelsDirectory);
-            _module.to(device);
-            _module.eval();
+            _modules = Enumerable.Range(0, copies).Select(_ => (nn.Module<Tensor, Tensor>)ModelZoo.LoadModule(id, modelsDirectory)).ToArray();
+            foreach (var module in _modules)
+            {
+                module.to(device);
+                module.eval();
+            }
             _rows = rows;
         }
 
-        /// <summary>Rows per second: samples for a classifier, next tokens for the language model.</summary>
-        public double Throughput(int batchSize, TimeSpan duration)
+        /// <summary>Rows per second of one caller: samples for a classifier, next tokens for the language model.</summary>
+        public double Throughput(int caller, int threads, int batchSize, TimeSpan duration)
         {
-            using var batch = _rows.narrow(0, 0, batchSize).contiguous();
-            var (passes, elapsed) = RunFor(duration, () => Forward(batch));
+            TorchBackend.UseThreadsOnThisThread(threads);
+            // Callers pass different rows, as the worker's lanes do.
+            var first = caller * batchSize + batchSize <= _rows.shape[0] ? caller * batchSize : 0;
+            using var batch = _rows.narrow(0, first, batchSize).contiguous();
+            var (passes, elapsed) = RunFor(duration, () => Forward(_modules[caller], batch));
             return passes * batchSize / elapsed.TotalSeconds;
         }
 
         /// <summary>One real row, followed by zero rows up to <paramref name="paddedRows"/>: the very pass a lone job runs in the worker.</summary>
-        public double MedianLatencyMicros(int paddedRows, TimeSpan duration)
+        public double MedianLatencyMicros(int paddedRows, int threads, TimeSpan duration)
         {
+            TorchBackend.UseThreadsOnThisThread(threads);
             using var real = _rows.narrow(0, 0, 1);
             using var padding = zeros([paddedRows - 1, .. real.shape.Skip(1)], real.dtype, real.device);
             using var batch = cat([real, padding], 0);
-            return MedianMicros(duration, () => Forward(batch));
+            return MedianMicros(duration, () => Forward(_modules[0], batch));
         }
 
-        private void Forward(Tensor batch)
+        private static void Forward(nn.Module<Tensor, Tensor> module, Tensor batch)
         {
             using var noGrad = no_grad();
-            _module.forward(batch).to(CPU).Dispose();
+            module.forward(batch).to(CPU).Dispose();
         }
 
-        public void Dispose() => _module.Dispose();
+        public void Dispose()
+        {
+            foreach (var module in _modules) module.Dispose();
+        }
     }
 
     /// <summary>
@@ -249,9 +288,9 @@ public sealed class InferenceBench : IBenchSuite
         private readonly TimeSpan _timeout;
         private readonly int _unitsPerJob;
 
-        public ServedForward(string id, InferenceConfiguration inference, Device device, Workload workload, ActorSystem system, TimeSpan round)
+        public ServedForward(string id, InferenceConfiguration inference, Workload workload, ActorSystem system, TimeSpan round)
         {
-            _worker = system.ActorOf(InferenceWorker.Props(ModelZoo.Load(id, inference.ModelsDirectory, device), inference.Worker), $"worker-{id}");
+            _worker = system.ActorOf(InferenceWorker.ForZooModel(id, inference.ModelsDirectory, inference.Worker), $"worker-{id}");
             _throughputDriver = system.ActorOf(Props.Create(() => new ClosedLoopDriver(_worker, workload.ThroughputJobs, ActorRefs.Nobody)), $"throughput-driver-{id}");
             _echo = system.ActorOf(Props.Create(() => new Echo()).WithDispatcher("akka.io.pinned-dispatcher"), $"echo-{id}");
             _latencyDriver = system.ActorOf(Props.Create(() => new ClosedLoopDriver(_worker, workload.LatencyJobs, _echo)), $"latency-driver-{id}");

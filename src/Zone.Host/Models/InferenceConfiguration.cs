@@ -20,7 +20,8 @@ public sealed record InferenceConfiguration(string Device, int Threads, IReadOnl
             MaxWaitMicros: configuration.Range("zone.inference.worker.max-wait-micros", 0, 10_000_000),
             MaxQueueLength: configuration.Range("zone.inference.worker.max-queue-length", 1, 1_000_000),
             Device: configuration.GetString("zone.inference.device"),
-            Threads: configuration.Range("zone.inference.threads", 0, 1024));
+            Threads: configuration.Range("zone.inference.threads", 0, 1024),
+            Lanes: configuration.Range("zone.inference.worker.lanes", 0, 1024));
         try
         {
             worker.Validated();

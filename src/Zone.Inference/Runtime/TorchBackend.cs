@@ -81,13 +81,26 @@ public static class TorchBackend
     /// <summary>
     /// Sets libtorch's intra-op thread count on the calling thread, and for every thread that has not yet run libtorch
     /// (libtorch applies its last set value when a thread first uses it); OpenMP and MKL keep the count per thread, so
-    /// threads that already ran libtorch keep theirs. Workers call it on their shared thread.
+    /// threads that already ran libtorch keep theirs.
     /// </summary>
     public static void SetThreads(int intraOpThreads)
     {
         if (intraOpThreads < 1) throw new ArgumentOutOfRangeException(nameof(intraOpThreads), intraOpThreads, "at least one thread");
         EnsureLoaded();
         set_num_threads(intraOpThreads);
+        _threadsOnThisThread = intraOpThreads;
+    }
+
+    [ThreadStatic] private static int _threadsOnThisThread;
+
+    /// <summary>
+    /// <see cref="SetThreads"/> on the calling thread unless it already uses <paramref name="intraOpThreads"/>: cheap enough
+    /// to call before every pass of an actor that may run on any thread of its dispatcher.
+    /// </summary>
+    public static void UseThreadsOnThisThread(int intraOpThreads)
+    {
+        if (_threadsOnThisThread == intraOpThreads) return;
+        SetThreads(intraOpThreads);
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Configuration;
 using Zone.Inference.Execution;
@@ -12,82 +11,93 @@ namespace Zone.Inference.Worker;
 /// Serves one model on one device. Requests are validated on arrival (bad ones are rejected at once and
 /// the worker keeps serving), queued up to <see cref="InferenceWorkerSettings.MaxQueueLength"/> (beyond it
 /// they are rejected, never dropped silently), and run in batches of up to
-/// <see cref="InferenceWorkerSettings.MaxBatchSize"/> as one forward pass. The forward pass runs on the
-/// thread of <see cref="TorchDispatcher"/>: the model is not thread-safe, and one batch at a time is what a device does anyway.
-/// Jobs come one per <see cref="Infer"/> or many per <see cref="InferMany"/>; every reply is sent after the
-/// forward pass, so the requesters' work does not take a core from libtorch's threads during the pass.
-/// The worker owns the model and disposes it when it stops.
+/// <see cref="InferenceWorkerSettings.MaxBatchSize"/> as one forward pass on a free <see cref="ExecutionLane"/>.
+/// Each lane has its own copy of the model (a model is not thread-safe) and runs on a thread of <see cref="TorchDispatcher"/>,
+/// so a worker with two lanes runs two batches at once. Jobs come one per <see cref="Infer"/> or many per
+/// <see cref="InferMany"/>; a lane answers its batch's requesters itself, after the forward pass, so the requesters'
+/// work does not take a core from libtorch during the pass. The worker owns its lanes, and they their models.
 /// </summary>
 public sealed class InferenceWorker : ReceiveActor, IWithTimers
 {
-    /// <param name="Grouped">The job came in an <see cref="InferMany"/> and its completion goes back in an <see cref="InferManyCompleted"/>.</param>
-    private readonly record struct Pending(Infer Request, IActorRef ReplyTo, long ArrivedTimestamp, bool Grouped);
-
     private sealed record Drain
     {
         public static readonly Drain Instance = new();
     }
 
-    private readonly IInferenceModel _model;
+    private readonly IInferenceModel _validator;
     private readonly InferenceWorkerSettings _settings;
-    private readonly Queue<Pending> _queue = new();
+    private readonly Queue<AcceptedJob> _queue = new();
+    private readonly Stack<IActorRef> _idleLanes = new();
     private readonly long _maxWaitTicks;
     private bool _drainPending, _drainTimerPending;
     private long _completed, _rejected, _batches;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public InferenceWorker(IInferenceModel model, InferenceWorkerSettings settings)
+    /// <param name="replicas">One copy of the same model per lane (checked by <see cref="Props(IReadOnlyList{IInferenceModel}, InferenceWorkerSettings)"/>); the worker takes ownership.</param>
+    public InferenceWorker(IReadOnlyList<IInferenceModel> replicas, InferenceWorkerSettings settings)
     {
-        _model = model;
+        // Validation reads only the model's spec, so one copy validates while the lanes run.
+        _validator = replicas[0];
         _settings = settings.Validated();
         _maxWaitTicks = settings.MaxWaitMicros * Stopwatch.Frequency / 1_000_000;
+        var threads = _settings.ThreadsPerLane(replicas.Count);
+        for (var i = 0; i < replicas.Count; i++) _idleLanes.Push(Context.ActorOf(ExecutionLane.Props(replicas[i], threads), $"lane-{i}"));
         Receive<Infer>(request => Accept(request, Sender, grouped: false));
         Receive<InferMany>(OnInferMany);
         Receive<Drain>(_ => OnDrain());
-        Receive<GetWorkerStatus>(_ => Sender.Tell(new WorkerStatus(_model.Spec.Id, _queue.Count, _completed, _rejected, _batches, _settings)));
+        Receive<BatchFinished>(OnBatchFinished);
+        Receive<GetWorkerStatus>(_ => Sender.Tell(new WorkerStatus(_validator.Spec.Id, _queue.Count, _completed, _rejected, _batches, _settings)));
     }
 
     /// <summary>
-    /// The dispatcher every worker of a process runs on: one dedicated thread, shared by all workers. libtorch's
-    /// OpenMP keeps a team of threads per calling thread, so on the shared pool a forward pass would hop between
-    /// threads and start (and leave spinning) a team on each, which measured far slower than the raw pass. And
-    /// with a thread per worker the process runs more OpenMP threads than it has cores, libgomp then cuts the spin
-    /// of a team's idle helpers to ~1,000 iterations, and every pass begins by waking a parked helper: measured on
-    /// fashion-mlp (64 rows, 2 cores), a worker's pass took 229-255 µs beside another thread's team against a
-    /// 203-213 µs raw pass, and 203-217 µs on one shared thread. On a CPU device a pass uses every core anyway, so
-    /// passes of different models run one after another rather than side by side.
+    /// The dispatcher every lane of every worker of a process runs on: one dedicated thread per lane of a worker
+    /// (<see cref="InferenceWorkerSettings.LanesOn"/>), shared by all workers. libtorch's OpenMP keeps a team of threads per
+    /// calling thread, so on the shared .NET pool a pass would hop between threads and start (and leave spinning) a team
+    /// on each; and with more OpenMP threads than cores, libgomp cuts the spin of a team's idle helpers to ~1,000
+    /// iterations and every pass begins by waking a parked helper: measured on fashion-mlp (64 rows, 2 cores), a pass took
+    /// 229-255 µs beside another thread's team against a 203-213 µs raw pass, and 203-217 µs on one shared thread.
+    /// So the process never runs more libtorch threads than lanes x threads per lane, and passes of different models
+    /// take turns on those threads rather than running side by side.
     /// </summary>
     public const string TorchDispatcher = "zone.inference.torch-dispatcher";
 
     /// <summary>
-    /// The configuration of <see cref="TorchDispatcher"/>, which an ActorSystem that hosts workers must include.
-    /// Throughput 10: a worker holds the thread for at most ten messages (a pass each, at most) before another
-    /// model's worker runs.
+    /// The configuration of <see cref="TorchDispatcher"/> with <paramref name="lanes"/> threads, which an ActorSystem that
+    /// hosts workers must include. Throughput 10: a lane holds its thread for at most ten batches before another runs.
     /// </summary>
-    public static Config DispatcherConfig { get; } = ConfigurationFactory.ParseString($$"""
+    public static Config DispatcherConfig(int lanes) => ConfigurationFactory.ParseString($$"""
         {{TorchDispatcher}} {
           type = ForkJoinDispatcher
           throughput = 10
-          dedicated-thread-pool { thread-count = 1, threadtype = background }
+          dedicated-thread-pool { thread-count = {{lanes}}, threadtype = background }
         }
         """);
 
-    /// <summary>Serves an already loaded model (a zoo model or a registered TorchScript model); the worker takes ownership.</summary>
-    public static Props Props(IInferenceModel model, InferenceWorkerSettings settings) =>
-        Akka.Actor.Props.Create(() => new InferenceWorker(model, settings)).WithDispatcher(TorchDispatcher);
+    /// <summary>Serves an already loaded model (a zoo model or a registered TorchScript model) in one lane; the worker takes ownership.</summary>
+    public static Props Props(IInferenceModel model, InferenceWorkerSettings settings) => Props([model], settings);
 
-    /// <summary>Loads zoo model <paramref name="modelId"/> (hash-verified) on the device named by <paramref name="settings"/> and serves it.</summary>
-    public static Props ForZooModel(string modelId, string modelsDirectory, InferenceWorkerSettings settings) =>
-        Akka.Actor.Props.Create(() => new InferenceWorker(ModelZoo.Load(modelId, modelsDirectory, InferenceDevice.Resolve(settings.Device)), settings))
-            .WithDispatcher(TorchDispatcher);
-
-    protected override void PreStart()
+    /// <summary>Serves copies of one model, a lane each; the worker takes ownership.</summary>
+    public static Props Props(IReadOnlyList<IInferenceModel> replicas, InferenceWorkerSettings settings)
     {
-        if (_settings.Threads > 0) TorchBackend.SetThreads(_settings.Threads);
+        if (replicas.Count == 0) throw new ArgumentException("a worker needs at least one copy of its model", nameof(replicas));
+        if (replicas.Any(r => r.Spec.Id != replicas[0].Spec.Id || r.Spec.WeightsSha256 != replicas[0].Spec.WeightsSha256))
+            throw new ArgumentException($"a worker's lanes must all hold model {replicas[0].Spec.Id} with weights {replicas[0].Spec.WeightsSha256}", nameof(replicas));
+        return Akka.Actor.Props.Create(() => new InferenceWorker(replicas, settings)).WithDispatcher(TorchDispatcher);
     }
 
-    protected override void PostStop() => _model.Dispose();
+    /// <summary>
+    /// Loads zoo model <paramref name="modelId"/> (hash-verified) on the device named by <paramref name="settings"/>, once per
+    /// lane, and serves it.
+    /// </summary>
+    public static Props ForZooModel(string modelId, string modelsDirectory, InferenceWorkerSettings settings) =>
+        Akka.Actor.Props.Create(() => new InferenceWorker(LoadReplicas(modelId, modelsDirectory, settings), settings)).WithDispatcher(TorchDispatcher);
+
+    private static IInferenceModel[] LoadReplicas(string modelId, string modelsDirectory, InferenceWorkerSettings settings)
+    {
+        var device = InferenceDevice.Resolve(settings.Device);
+        return Enumerable.Range(0, settings.LanesOn(device.type)).Select(_ => ModelZoo.Load(modelId, modelsDirectory, device)).ToArray();
+    }
 
     private void OnInferMany(InferMany many)
     {
@@ -97,7 +107,7 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
     /// <summary>Queues one job, or rejects it alone: the queue bound counts jobs, not messages.</summary>
     private void Accept(Infer request, IActorRef replyTo, bool grouped)
     {
-        if (_model.Validate(request.Input) is { } reason)
+        if (_validator.Validate(request.Input) is { } reason)
         {
             Reject(replyTo, request, RejectionReason.InvalidInput, reason);
             return;
@@ -107,20 +117,30 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
             Reject(replyTo, request, RejectionReason.QueueFull, $"queue holds its maximum of {_settings.MaxQueueLength} jobs; retry later or use another provider");
             return;
         }
-        _queue.Enqueue(new Pending(request, replyTo, Stopwatch.GetTimestamp(), grouped));
+        _queue.Enqueue(new AcceptedJob(request, replyTo, Stopwatch.GetTimestamp(), grouped));
         ScheduleDrain();
     }
 
     private void OnDrain()
     {
         _drainPending = _drainTimerPending = false;
-        if (_queue.Count == 0) return;
-        if (RemainingWaitTicks() > 0)
+        while (_queue.Count > 0 && _idleLanes.Count > 0)
         {
-            ScheduleDrain();
-            return;
+            if (RemainingWaitTicks() > 0) break;
+            var batch = new AcceptedJob[Math.Min(_queue.Count, _settings.MaxBatchSize)];
+            for (var i = 0; i < batch.Length; i++) batch[i] = _queue.Dequeue();
+            _idleLanes.Pop().Tell(new RunBatch(batch));
         }
-        RunBatch();
+        // A partial batch younger than max-wait waits on a timer; jobs beyond the free lanes wait for a BatchFinished.
+        if (_queue.Count > 0 && _idleLanes.Count > 0) ScheduleDrain();
+    }
+
+    private void OnBatchFinished(BatchFinished finished)
+    {
+        _idleLanes.Push(finished.Lane);
+        _batches += finished.Completed > 0 ? 1 : 0;
+        _completed += finished.Completed;
+        _rejected += finished.Failed;
         if (_queue.Count > 0) ScheduleDrain();
     }
 
@@ -153,56 +173,9 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
         return Math.Max(0, _maxWaitTicks - (Stopwatch.GetTimestamp() - _queue.Peek().ArrivedTimestamp));
     }
 
-    private void RunBatch()
-    {
-        var batch = new Pending[Math.Min(_queue.Count, _settings.MaxBatchSize)];
-        for (var i = 0; i < batch.Length; i++) batch[i] = _queue.Dequeue();
-        var started = Stopwatch.GetTimestamp();
-        IReadOnlyList<InferenceOutput> outputs;
-        try
-        {
-            outputs = _model.Execute(batch.Select(p => p.Request.Input).ToArray());
-        }
-        catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
-        {
-            foreach (var pending in batch) Reject(pending.ReplyTo, pending.Request, RejectionReason.ExecutionFailed, TorchBackend.FirstLine(e.Message));
-            return;
-        }
-        _batches++;
-        _completed += batch.Length;
-        Reply(batch, outputs, started, MicrosBetween(started, Stopwatch.GetTimestamp()), (long)_model.LastForwardTime.TotalMicroseconds);
-    }
-
-    /// <summary>A single job gets its own reply; grouped jobs get one reply per sender for the whole batch.</summary>
-    private void Reply(Pending[] batch, IReadOnlyList<InferenceOutput> outputs, long startedTimestamp, long computeMicros, long forwardMicros)
-    {
-        // A batch holds at most 256 jobs and usually a few senders: a linear scan finds a sender's group.
-        List<(IActorRef ReplyTo, List<InferenceCompleted> Jobs)>? groups = null;
-        for (var i = 0; i < batch.Length; i++)
-        {
-            var pending = batch[i];
-            var completed = new InferenceCompleted(pending.Request.JobId, _model.Spec.Id, _model.Spec.WeightsSha256, outputs[i],
-                MicrosBetween(pending.ArrivedTimestamp, startedTimestamp), computeMicros, forwardMicros, batch.Length);
-            if (!pending.Grouped)
-            {
-                pending.ReplyTo.Tell(completed);
-                continue;
-            }
-            groups ??= [];
-            var group = 0;
-            while (group < groups.Count && !groups[group].ReplyTo.Equals(pending.ReplyTo)) group++;
-            if (group == groups.Count) groups.Add((pending.ReplyTo, [completed]));
-            else groups[group].Jobs.Add(completed);
-        }
-        if (groups is null) return;
-        foreach (var (replyTo, jobs) in groups) replyTo.Tell(new InferManyCompleted(jobs));
-    }
-
     private void Reject(IActorRef replyTo, Infer request, RejectionReason reason, string detail)
     {
         _rejected++;
-        replyTo.Tell(new InferenceRejected(request.JobId, _model.Spec.Id, reason, detail));
+        replyTo.Tell(new InferenceRejected(request.JobId, _validator.Spec.Id, reason, detail));
     }
-
-    private static long MicrosBetween(long fromTimestamp, long toTimestamp) => (toTimestamp - fromTimestamp) * 1_000_000 / Stopwatch.Frequency;
 }

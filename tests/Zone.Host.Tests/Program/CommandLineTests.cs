@@ -111,6 +111,10 @@ public sealed class CommandLineTests
         Assert.DoesNotContain(results.Keys, name => name.StartsWith("fashion-cnn") || name.StartsWith("fortunes-char-lm"));
         foreach (var name in new[] { "raw forward throughput", "worker throughput", "worker throughput, single-job messages", "worker latency batch 1" })
             Assert.True(results[$"fashion-mlp {name}"] > 0, name);
+        // The raw limit is the better of one caller over every core and the workers' shape (a caller per lane, a lane per core).
+        var shapes = results.Keys.Where(name => name.StartsWith("fashion-mlp raw forward, ")).ToList();
+        Assert.Equal(Environment.ProcessorCount > 1 ? 2 : 1, shapes.Count);
+        Assert.Equal(shapes.Max(name => results[name]), results["fashion-mlp raw forward throughput"]);
         Assert.InRange(results["fashion-mlp worker mean batch"], 1, 64);
         // A lone job's round trip holds its own forward pass and what the worker adds around it.
         Assert.InRange(results["fashion-mlp worker forward pass, lone job"], 1, results["fashion-mlp worker latency batch 1"]);

@@ -32,11 +32,12 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
     }
 
     [Fact]
-    public void Concurrent_requests_are_batched_and_each_commitment_matches_running_alone()
+    public void Concurrent_requests_are_batched_over_two_lanes_and_each_commitment_matches_running_alone()
     {
-        var model = TestModels.Load(ModelZoo.FashionCnn);
+        using var model = TestModels.Load(ModelZoo.FashionCnn);
         var alone = Enumerable.Range(0, 48).Select(i => model.Execute([TestModels.Image(i)])[0].CommitmentHex).ToArray();
-        var worker = Sys.ActorOf(InferenceWorker.Props(model, new InferenceWorkerSettings(MaxBatchSize: 16)));
+        // Two lanes, each its own copy of the model on one libtorch thread, against passes alone on this thread's libtorch threads.
+        var worker = Sys.ActorOf(InferenceWorker.ForZooModel(ModelZoo.FashionCnn, TestModels.Directory, new InferenceWorkerSettings(MaxBatchSize: 16, Lanes: 2)));
 
         for (var i = 0; i < 48; i++) worker.Tell(new Infer($"job-{i}", TestModels.Image(i)));
 
@@ -102,13 +103,13 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
         var (worker, model) = BusyWorkerWithQueueOfTwo();
 
         worker.Tell(new InferMany(Enumerable.Range(1, 4).Select(i => new Infer($"job-{i}", TensorInput.OfFloat32([i, i], 2))).ToArray()));
-        model.Gate.Set();
 
-        // The busy pass ends, then the message's jobs arrive: two fit the queue of 2, two are rejected.
-        Assert.Equal("busy", ExpectMsg<InferenceCompleted>(ReplyTimeout).JobId);
+        // While the busy pass runs, two of the message's jobs fit the queue of 2 and two are rejected at once.
         var rejected = new[] { ExpectMsg<InferenceRejected>(ReplyTimeout), ExpectMsg<InferenceRejected>(ReplyTimeout) };
         Assert.Equal(["job-3", "job-4"], rejected.Select(r => r.JobId));
         Assert.All(rejected, r => Assert.Equal(RejectionReason.QueueFull, r.Reason));
+        model.Gate.Set();
+        Assert.Equal("busy", ExpectMsg<InferenceCompleted>(ReplyTimeout).JobId);
         // max-batch-size 1: the two accepted jobs run in two passes, so they come back in two replies.
         Assert.Equal(["job-1"], ExpectMsg<InferManyCompleted>(ReplyTimeout).Jobs.Select(j => j.JobId));
         Assert.Equal(["job-2"], ExpectMsg<InferManyCompleted>(ReplyTimeout).Jobs.Select(j => j.JobId));
@@ -235,21 +236,50 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
     }
 
     [Fact]
-    public void Workers_of_different_models_run_their_passes_on_one_shared_thread()
+    public void A_worker_with_two_lanes_runs_two_batches_at_once_each_in_its_own_copy_of_the_model()
     {
-        // One thread means one libtorch OpenMP team in the process, whose idle helpers libgomp then keeps spinning.
         var (first, second) = (new GatedModel(), new GatedModel());
+        var worker = Sys.ActorOf(InferenceWorker.Props([first, second], new InferenceWorkerSettings(MaxBatchSize: 2)));
+
+        worker.Tell(new InferMany(Enumerable.Range(0, 4).Select(i => new Infer($"job-{i}", TensorInput.OfFloat32([i, i], 2))).ToArray()));
+
+        // Both passes have started while neither can finish: the second batch did not wait for the first.
+        Assert.True(first.FirstBatchStarted.Wait(ReplyTimeout));
+        Assert.True(second.FirstBatchStarted.Wait(ReplyTimeout));
         first.Gate.Set();
         second.Gate.Set();
-        var workers = new[] { first, second }.Select(m => Sys.ActorOf(InferenceWorker.Props(m, InferenceWorkerSettings.Default))).ToArray();
+        var replies = new[] { ExpectMsg<InferManyCompleted>(ReplyTimeout), ExpectMsg<InferManyCompleted>(ReplyTimeout) };
+        Assert.Equal(["job-0", "job-1", "job-2", "job-3"], replies.SelectMany(r => r.Jobs).Select(j => j.JobId).Order());
+        Assert.All(replies, r => Assert.Equal(2, r.Jobs.Count));
+        Assert.Equal([2], first.BatchSizes);
+        Assert.Equal([2], second.BatchSizes);
+        Assert.NotEqual(Assert.Single(first.ExecutingThreads), Assert.Single(second.ExecutingThreads));
+    }
 
-        foreach (var worker in workers) worker.Tell(new Infer("job", TensorInput.OfFloat32([1f, 2f], 2)));
+    [Fact]
+    public void Lanes_of_every_worker_run_their_passes_on_the_torch_dispatchers_threads_only()
+    {
+        // The dispatcher has a thread per lane (two here): the process never runs more libtorch-calling threads than that,
+        // which keeps its OpenMP threads within the cores.
+        var models = new[] { new GatedModel(), new GatedModel(), new GatedModel() };
+        foreach (var model in models) model.Gate.Set();
+        var workers = models.Select(m => Sys.ActorOf(InferenceWorker.Props(m, new InferenceWorkerSettings(MaxBatchSize: 1)))).ToArray();
 
-        ExpectMsg<InferenceCompleted>(ReplyTimeout);
-        ExpectMsg<InferenceCompleted>(ReplyTimeout);
-        var thread = Assert.Single(first.ExecutingThreads);
-        Assert.Equal(thread, Assert.Single(second.ExecutingThreads));
-        Assert.NotEqual(Environment.CurrentManagedThreadId, thread);
+        for (var i = 0; i < 20; i++)
+            foreach (var worker in workers) worker.Tell(new Infer($"job-{i}", TensorInput.OfFloat32([i, i], 2)));
+
+        for (var i = 0; i < 20 * workers.Length; i++) ExpectMsg<InferenceCompleted>(ReplyTimeout);
+        var threads = models.SelectMany(m => m.ExecutingThreads).ToHashSet();
+        Assert.InRange(threads.Count, 1, InferenceWorkerSettings.Default.LanesOn(TorchSharp.DeviceType.CPU));
+        Assert.DoesNotContain(Environment.CurrentManagedThreadId, threads);
+    }
+
+    [Fact]
+    public void Lanes_holding_different_models_are_refused()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            InferenceWorker.Props([TestModels.Load(ModelZoo.FashionMlp), TestModels.Load(ModelZoo.FashionCnn)], InferenceWorkerSettings.Default));
+        Assert.Contains("must all hold model fashion-mlp", error.Message);
     }
 
     [Fact]
@@ -270,5 +300,6 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new InferenceWorkerSettings(MaxBatchSize: 64, MaxQueueLength: 8).Validated());
         Assert.Throws<ArgumentOutOfRangeException>(() => new InferenceWorkerSettings(MaxBatchSize: 512).Validated());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new InferenceWorkerSettings(Lanes: -1).Validated());
     }
 }
