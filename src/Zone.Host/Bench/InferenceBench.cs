@@ -49,7 +49,8 @@ public sealed class InferenceBench : IBenchSuite
         var round = context.Measure / Rounds;
         var batchSize = inference.Worker.MaxBatchSize;
         var lanes = inference.Worker.LanesOn(device.type);
-        var threadsPerLane = inference.Worker.ThreadsPerLane(lanes);
+        var threadsPerLane = inference.Worker.ThreadsFor(busyLanes: lanes);
+        var loneThreads = inference.Worker.ThreadsFor(busyLanes: 1);
         var oneCaller = new RawShape(1, Environment.ProcessorCount);
         var workerShape = new RawShape(lanes, threadsPerLane);
         RawShape[] rawShapes = oneCaller == workerShape ? [workerShape] : [oneCaller, workerShape];
@@ -103,9 +104,9 @@ public sealed class InferenceBench : IBenchSuite
             var bare = new List<double>();
             for (var i = 0; i < Rounds; i++)
             {
-                rawLatency.Add(await torchThreads.Run(() => raw.MedianLatencyMicros(1, threadsPerLane, round)));
+                rawLatency.Add(await torchThreads.Run(() => raw.MedianLatencyMicros(1, loneThreads, round)));
                 // A model whose lone pass needs no padding (the language model) would only measure the same pass again.
-                paddedLatency.Add(workload.LonePassRows == 1 ? rawLatency[^1] : await torchThreads.Run(() => raw.MedianLatencyMicros(workload.LonePassRows, threadsPerLane, round)));
+                paddedLatency.Add(workload.LonePassRows == 1 ? rawLatency[^1] : await torchThreads.Run(() => raw.MedianLatencyMicros(workload.LonePassRows, loneThreads, round)));
                 await served.LoneJob(); // unmeasured, as the raw passes get a warm-up too
                 var jobs = await Sample(served.LoneJob, round);
                 lone.AddRange(jobs);
@@ -133,9 +134,9 @@ public sealed class InferenceBench : IBenchSuite
                 report.AddRatio($"{id} worker / raw, {oneCaller} (libtorch's default)", $"{id} worker throughput", $"{id} raw forward, {oneCaller}");
         }
 
-        report.Note($"max batch size {batchSize}, max wait {inference.Worker.MaxWaitMicros} µs, {lanes} lane(s) x {threadsPerLane} libtorch thread(s), device {device.type}; OpenMP: {TorchBackend.OpenMpSettings}");
+        report.Note($"max batch size {batchSize}, max wait {inference.Worker.MaxWaitMicros} µs, {lanes} lane(s) x {threadsPerLane} libtorch thread(s) when all are busy ({loneThreads} for a batch alone), device {device.type}; OpenMP: {TorchBackend.OpenMpSettings}");
         report.Note($"raw limit: the better of {string.Join(" and ", rawShapes.AsEnumerable())}, each caller with its own copy of the model, passing the same rows; " +
-            "a lone job's raw latency runs on one caller with a lane's threads");
+            "a lone job's raw latency runs on one caller with the threads of a batch that runs alone");
         report.Note($"raw and worker phases alternate in {Rounds} short rounds (measure-seconds / {Rounds}, and at least {MinBatchesPerRound} worker batches) " +
             "and the best round of each is kept: the cores are shared, and the least disturbed round is the comparable one");
         report.Note($"output commitments: {Sha256.Implementation}");

@@ -87,6 +87,9 @@ public static class TorchBackend
     {
         if (intraOpThreads < 1) throw new ArgumentOutOfRangeException(nameof(intraOpThreads), intraOpThreads, "at least one thread");
         EnsureLoaded();
+        // libtorch initialises a thread's count from its last set value when the thread first uses it, which would
+        // overwrite this thread's count with whatever another thread set meanwhile: have that happen first.
+        get_num_threads();
         set_num_threads(intraOpThreads);
         _threadsOnThisThread = intraOpThreads;
     }

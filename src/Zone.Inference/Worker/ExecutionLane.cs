@@ -9,39 +9,38 @@ namespace Zone.Inference.Worker;
 /// <summary>A job the worker accepted: who asked, when it arrived, and whether it came in an <see cref="InferMany"/>.</summary>
 internal readonly record struct AcceptedJob(Infer Request, IActorRef ReplyTo, long ArrivedTimestamp, bool Grouped);
 
-/// <summary>The worker hands a lane a batch to run.</summary>
-internal sealed record RunBatch(AcceptedJob[] Jobs);
+/// <summary>The worker hands a lane a batch to run with <paramref name="Threads"/> libtorch intra-op threads.</summary>
+internal sealed record RunBatch(AcceptedJob[] Jobs, int Threads);
 
 /// <summary>The lane ran (or failed) its batch, answered every job of it, and is free again.</summary>
 internal sealed record BatchFinished(IActorRef Lane, int Completed, int Failed);
 
 /// <summary>
 /// One of a worker's execution lanes: its own copy of the model, on a thread of <see cref="InferenceWorker.TorchDispatcher"/>,
-/// running one batch at a time and answering the batch's requesters itself. A lane runs libtorch with
-/// <c>threadsPerLane</c> intra-op threads on whichever of the dispatcher's threads it runs; libtorch keeps that count
-/// per thread (OpenMP and MKL), so the lane sets it on a thread before its first pass there.
+/// running one batch at a time and answering the batch's requesters itself. A batch says how many libtorch intra-op
+/// threads its pass gets; libtorch keeps that count per thread (OpenMP and MKL), and a lane runs on whichever of the
+/// dispatcher's threads is free, so the lane sets it on the thread before the pass.
 /// The lane owns its model and disposes it when it stops.
 /// </summary>
 internal sealed class ExecutionLane : ReceiveActor
 {
     private readonly IInferenceModel _model;
-    private readonly int _threads;
 
-    public ExecutionLane(IInferenceModel model, int threadsPerLane)
+    public ExecutionLane(IInferenceModel model)
     {
-        (_model, _threads) = (model, threadsPerLane);
+        _model = model;
         Receive<RunBatch>(Run);
     }
 
-    public static Props Props(IInferenceModel model, int threadsPerLane) =>
-        Akka.Actor.Props.Create(() => new ExecutionLane(model, threadsPerLane)).WithDispatcher(InferenceWorker.TorchDispatcher);
+    public static Props Props(IInferenceModel model) =>
+        Akka.Actor.Props.Create(() => new ExecutionLane(model)).WithDispatcher(InferenceWorker.TorchDispatcher);
 
     protected override void PostStop() => _model.Dispose();
 
     private void Run(RunBatch run)
     {
         var batch = run.Jobs;
-        TorchBackend.UseThreadsOnThisThread(_threads);
+        TorchBackend.UseThreadsOnThisThread(run.Threads);
         var started = Stopwatch.GetTimestamp();
         IReadOnlyList<InferenceOutput> outputs;
         try

@@ -29,6 +29,7 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
     private readonly Queue<AcceptedJob> _queue = new();
     private readonly Stack<IActorRef> _idleLanes = new();
     private readonly long _maxWaitTicks;
+    private readonly int _lanes;
     private bool _drainPending, _drainTimerPending;
     private long _completed, _rejected, _batches;
 
@@ -41,8 +42,8 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
         _validator = replicas[0];
         _settings = settings.Validated();
         _maxWaitTicks = settings.MaxWaitMicros * Stopwatch.Frequency / 1_000_000;
-        var threads = _settings.ThreadsPerLane(replicas.Count);
-        for (var i = 0; i < replicas.Count; i++) _idleLanes.Push(Context.ActorOf(ExecutionLane.Props(replicas[i], threads), $"lane-{i}"));
+        _lanes = replicas.Count;
+        for (var i = 0; i < _lanes; i++) _idleLanes.Push(Context.ActorOf(ExecutionLane.Props(replicas[i]), $"lane-{i}"));
         Receive<Infer>(request => Accept(request, Sender, grouped: false));
         Receive<InferMany>(OnInferMany);
         Receive<Drain>(_ => OnDrain());
@@ -129,7 +130,8 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
             if (RemainingWaitTicks() > 0) break;
             var batch = new AcceptedJob[Math.Min(_queue.Count, _settings.MaxBatchSize)];
             for (var i = 0; i < batch.Length; i++) batch[i] = _queue.Dequeue();
-            _idleLanes.Pop().Tell(new RunBatch(batch));
+            var lane = _idleLanes.Pop();
+            lane.Tell(new RunBatch(batch, _settings.ThreadsFor(busyLanes: _lanes - _idleLanes.Count)));
         }
         // A partial batch younger than max-wait waits on a timer; jobs beyond the free lanes wait for a BatchFinished.
         if (_queue.Count > 0 && _idleLanes.Count > 0) ScheduleDrain();

@@ -7,10 +7,11 @@ namespace Zone.Inference.Worker;
 /// adaptive batching: a batch holds whatever arrived while the lanes were busy, so a lone request pays
 /// no wait. A positive wait holds a partial batch up to that long, at the scheduler's resolution
 /// (about 10 ms by default), which trades latency for fuller batches. <see cref="Lanes"/> = 0 means one lane per
-/// core on a CPU device and one on CUDA; <see cref="Threads"/> = 0 means the cores shared out among the lanes.
+/// core on a CPU device and one on CUDA; <see cref="Threads"/> = 0 means the cores shared out among the busy lanes
+/// (<see cref="ThreadsFor"/>).
 /// </summary>
 /// <param name="Lanes">Batches a worker runs at once, each in its own copy of the model on its own thread.</param>
-/// <param name="Threads">libtorch intra-op threads per lane.</param>
+/// <param name="Threads">libtorch intra-op threads per pass.</param>
 public sealed record InferenceWorkerSettings(
     int MaxBatchSize = 64,
     long MaxWaitMicros = 0,
@@ -28,7 +29,13 @@ public sealed record InferenceWorkerSettings(
     /// </summary>
     public int LanesOn(DeviceType device) => Lanes > 0 ? Lanes : device == DeviceType.CPU ? Environment.ProcessorCount : 1;
 
-    public int ThreadsPerLane(int lanes) => Threads > 0 ? Threads : Math.Max(1, Environment.ProcessorCount / lanes);
+    /// <summary>
+    /// libtorch threads for a pass that starts while <paramref name="busyLanes"/> of a worker's lanes (its own included) are
+    /// busy: <see cref="Threads"/> if set, else the cores shared out among them. A batch that runs alone (a lone job) gets
+    /// every core, as one pass at a time would; under load each lane gets its share. The count holds for the whole pass,
+    /// so a lane started alone keeps its cores while a second one starts beside it, until its batch ends.
+    /// </summary>
+    public int ThreadsFor(int busyLanes) => Threads > 0 ? Threads : Math.Max(1, Environment.ProcessorCount / Math.Max(1, busyLanes));
 
     public InferenceWorkerSettings Validated()
     {

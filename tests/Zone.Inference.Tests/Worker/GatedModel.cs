@@ -11,6 +11,8 @@ internal sealed class GatedModel : IInferenceModel
     public readonly ManualResetEventSlim Gate = new();
     public readonly List<int> BatchSizes = [];
     public readonly HashSet<int> ExecutingThreads = [];
+    /// <summary>libtorch's intra-op thread count on the executing thread during each batch.</summary>
+    public readonly List<int> LibTorchThreads = [];
 
     public ModelSpec Spec { get; } = new("gated", "1", "identity", [2], TensorElementType.Float32, "the input", 4, FlopsUnit.Sample, new string('0', 64));
 
@@ -22,6 +24,7 @@ internal sealed class GatedModel : IInferenceModel
         {
             BatchSizes.Add(batch.Count);
             ExecutingThreads.Add(Environment.CurrentManagedThreadId);
+            LibTorchThreads.Add(TorchSharp.torch.get_num_threads());
         }
         FirstBatchStarted.Set();
         Gate.Wait(TimeSpan.FromSeconds(30));

@@ -254,6 +254,10 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
         Assert.Equal([2], first.BatchSizes);
         Assert.Equal([2], second.BatchSizes);
         Assert.NotEqual(Assert.Single(first.ExecutingThreads), Assert.Single(second.ExecutingThreads));
+        // The first batch started alone and got every core; the second started beside it and got its share.
+        var settings = InferenceWorkerSettings.Default;
+        Assert.Equal(new[] { settings.ThreadsFor(busyLanes: 1), settings.ThreadsFor(busyLanes: 2) }.Order(),
+            first.LibTorchThreads.Concat(second.LibTorchThreads).Order());
     }
 
     [Fact]
@@ -301,5 +305,16 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
         Assert.Throws<ArgumentOutOfRangeException>(() => new InferenceWorkerSettings(MaxBatchSize: 64, MaxQueueLength: 8).Validated());
         Assert.Throws<ArgumentOutOfRangeException>(() => new InferenceWorkerSettings(MaxBatchSize: 512).Validated());
         Assert.Throws<ArgumentOutOfRangeException>(() => new InferenceWorkerSettings(Lanes: -1).Validated());
+    }
+
+    [Fact]
+    public void A_pass_gets_the_cores_shared_out_among_the_busy_lanes_unless_threads_are_set()
+    {
+        var cores = Environment.ProcessorCount;
+        Assert.Equal(cores, InferenceWorkerSettings.Default.ThreadsFor(busyLanes: 1));
+        Assert.Equal(Math.Max(1, cores / 2), InferenceWorkerSettings.Default.ThreadsFor(busyLanes: 2));
+        Assert.Equal(1, InferenceWorkerSettings.Default.ThreadsFor(busyLanes: cores + 1));
+        Assert.Equal(3, new InferenceWorkerSettings(Threads: 3).ThreadsFor(busyLanes: 1));
+        Assert.Equal(3, new InferenceWorkerSettings(Threads: 3).ThreadsFor(busyLanes: 2));
     }
 }
