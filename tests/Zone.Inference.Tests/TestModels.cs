@@ -12,9 +12,12 @@ internal static class TestModels
 {
     public static readonly string Directory = ModelsDirectory.Locate();
 
-    /// <summary>The configuration of a test ActorSystem that hosts workers: quiet logs and the workers' torch threads, a lane per core.</summary>
+    /// <summary>Threads of the test systems' torch dispatcher: a lane per core, and at least two, so two lanes can run at once anywhere.</summary>
+    public static readonly int TorchThreads = Math.Max(2, InferenceWorkerSettings.Default.LanesOn(TorchSharp.DeviceType.CPU));
+
+    /// <summary>The configuration of a test ActorSystem that hosts workers: quiet logs and the workers' torch threads.</summary>
     public static readonly Config WorkerSystem = ConfigurationFactory.ParseString("akka.loglevel = WARNING")
-        .WithFallback(InferenceWorker.DispatcherConfig(InferenceWorkerSettings.Default.LanesOn(TorchSharp.DeviceType.CPU)));
+        .WithFallback(InferenceWorker.DispatcherConfig(TorchThreads));
 
     private static readonly Lazy<LabelledImages> HeldOutImages = new(() => FashionMnist.LoadHeldOut(Directory));
 

@@ -263,8 +263,8 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
     [Fact]
     public void Lanes_of_every_worker_run_their_passes_on_the_torch_dispatchers_threads_only()
     {
-        // The dispatcher has a thread per lane (two here): the process never runs more libtorch-calling threads than that,
-        // which keeps its OpenMP threads within the cores.
+        // The dispatcher has a thread per lane: the process never runs more libtorch-calling threads than that, which keeps
+        // its OpenMP threads within the cores.
         var models = new[] { new GatedModel(), new GatedModel(), new GatedModel() };
         foreach (var model in models) model.Gate.Set();
         var workers = models.Select(m => Sys.ActorOf(InferenceWorker.Props(m, new InferenceWorkerSettings(MaxBatchSize: 1)))).ToArray();
@@ -274,7 +274,7 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
 
         for (var i = 0; i < 20 * workers.Length; i++) ExpectMsg<InferenceCompleted>(ReplyTimeout);
         var threads = models.SelectMany(m => m.ExecutingThreads).ToHashSet();
-        Assert.InRange(threads.Count, 1, InferenceWorkerSettings.Default.LanesOn(TorchSharp.DeviceType.CPU));
+        Assert.InRange(threads.Count, 1, TestModels.TorchThreads);
         Assert.DoesNotContain(Environment.CurrentManagedThreadId, threads);
     }
 
