@@ -86,5 +86,5 @@ internal sealed class ExecutionLane : ReceiveActor
         foreach (var (replyTo, jobs) in groups) replyTo.Tell(new InferManyCompleted(jobs));
     }
 
-    internal static long MicrosBetween(long fromTimestamp, long toTimestamp) => (toTimestamp - fromTimestamp) * 1_000_000 / Stopwatch.Frequency;
+    private static long MicrosBetween(long fromTimestamp, long toTimestamp) => (toTimestamp - fromTimestamp) * 1_000_000 / Stopwatch.Frequency;
 }
