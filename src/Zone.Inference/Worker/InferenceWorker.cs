@@ -60,8 +60,8 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
     /// on each; and with more OpenMP threads than cores, libgomp cuts the spin of a team's idle helpers to ~1,000
     /// iterations and every pass begins by waking a parked helper: measured on fashion-mlp (64 rows, 2 cores), a pass took
     /// 229-255 µs beside another thread's team against a 203-213 µs raw pass, and 203-217 µs on one shared thread.
-    /// So the process never runs more libtorch threads than lanes x threads per lane, and passes of different models
-    /// take turns on those threads rather than running side by side.
+    /// So libtorch is called from at most that many threads however many models a node serves, and passes of different
+    /// models take turns on those threads rather than running side by side.
     /// </summary>
     public const string TorchDispatcher = "zone.inference.torch-dispatcher";
 
