@@ -23,9 +23,9 @@ public sealed record InferenceWorkerSettings(
     public static readonly InferenceWorkerSettings Default = new();
 
     /// <summary>
-    /// On a CPU, one lane per core with one libtorch thread each: measured on fashion-mlp (64 rows, 2 cores), two
-    /// single-threaded passes side by side ran 325k-395k samples/s against 255k-380k for one pass on two OpenMP threads,
-    /// which wait for each other at every parallel region. A GPU runs one pass at a time anyway.
+    /// On a CPU, one lane per core: measured on fashion-mlp (64 rows, 2 cores), two single-threaded passes side by side
+    /// ran 357k-372k samples/s against 248k-299k for one pass on two OpenMP threads, which wait for each other at every
+    /// parallel region. A GPU runs one pass at a time anyway.
     /// </summary>
     public int LanesOn(DeviceType device) => Lanes > 0 ? Lanes : device == DeviceType.CPU ? Environment.ProcessorCount : 1;
 
