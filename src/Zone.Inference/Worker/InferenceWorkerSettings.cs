@@ -24,7 +24,7 @@ public sealed record InferenceWorkerSettings(
 
     /// <summary>
     /// On a CPU, one lane per core: measured on fashion-mlp (64 rows, 2 cores), two single-threaded passes side by side
-    /// ran 357k-372k samples/s against 248k-299k for one pass on two OpenMP threads, which wait for each other at every
+    /// ran 359k-372k samples/s against 248k-299k for one pass on two OpenMP threads, which wait for each other at every
     /// parallel region. A GPU runs one pass at a time anyway.
     /// </summary>
     public int LanesOn(DeviceType device) => Lanes > 0 ? Lanes : device == DeviceType.CPU ? Environment.ProcessorCount : 1;
