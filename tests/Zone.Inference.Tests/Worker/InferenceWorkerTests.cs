@@ -36,7 +36,7 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
     {
         using var model = TestModels.Load(ModelZoo.FashionCnn);
         var alone = Enumerable.Range(0, 48).Select(i => model.Execute([TestModels.Image(i)])[0].CommitmentHex).ToArray();
-        // Two lanes, each its own copy of the model on one libtorch thread, against passes alone on this thread's libtorch threads.
+        // Two lanes, each its own copy of the model on one or two libtorch threads, against passes alone on this thread's.
         var worker = Sys.ActorOf(InferenceWorker.ForZooModel(ModelZoo.FashionCnn, TestModels.Directory, new InferenceWorkerSettings(MaxBatchSize: 16, Lanes: 2)));
 
         for (var i = 0; i < 48; i++) worker.Tell(new Infer($"job-{i}", TestModels.Image(i)));
@@ -263,8 +263,8 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
     [Fact]
     public void Lanes_of_every_worker_run_their_passes_on_the_torch_dispatchers_threads_only()
     {
-        // The dispatcher has a thread per lane: the process never runs more libtorch-calling threads than that, which keeps
-        // its OpenMP threads within the cores.
+        // The dispatcher has a thread per lane: however many workers a node runs, libtorch is called from no more threads
+        // than that, which keeps its OpenMP threads near the cores.
         var models = new[] { new GatedModel(), new GatedModel(), new GatedModel() };
         foreach (var model in models) model.Gate.Set();
         var workers = models.Select(m => Sys.ActorOf(InferenceWorker.Props(m, new InferenceWorkerSettings(MaxBatchSize: 1)))).ToArray();
@@ -281,8 +281,9 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
     [Fact]
     public void Lanes_holding_different_models_are_refused()
     {
-        var error = Assert.Throws<ArgumentException>(() =>
-            InferenceWorker.Props([TestModels.Load(ModelZoo.FashionMlp), TestModels.Load(ModelZoo.FashionCnn)], InferenceWorkerSettings.Default));
+        using var mlp = TestModels.Load(ModelZoo.FashionMlp);
+        using var cnn = TestModels.Load(ModelZoo.FashionCnn);
+        var error = Assert.Throws<ArgumentException>(() => InferenceWorker.Props([mlp, cnn], InferenceWorkerSettings.Default));
         Assert.Contains("must all hold model fashion-mlp", error.Message);
     }
 
