@@ -37,4 +37,6 @@ public sealed record GetWorkerStatus : IInferenceMessage
     public static readonly GetWorkerStatus Instance = new();
 }
 
-public sealed record WorkerStatus(string ModelId, int QueueLength, long Completed, long Rejected, long Batches, InferenceWorkerSettings Settings) : IInferenceMessage;
+/// <summary>A worker's state: jobs queued, jobs completed and rejected, batches run, and its lanes (how many, how many running a batch).</summary>
+public sealed record WorkerStatus(string ModelId, int QueueLength, long Completed, long Rejected, long Batches, int Lanes, int BusyLanes,
+    InferenceWorkerSettings Settings) : IInferenceMessage;

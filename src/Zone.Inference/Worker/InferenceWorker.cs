@@ -48,14 +48,16 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
         Receive<InferMany>(OnInferMany);
         Receive<Drain>(_ => OnDrain());
         Receive<BatchFinished>(OnBatchFinished);
-        Receive<GetWorkerStatus>(_ => Sender.Tell(new WorkerStatus(_validator.Spec.Id, _queue.Count, _completed, _rejected, _batches, _settings)));
+        Receive<GetWorkerStatus>(_ => Sender.Tell(new WorkerStatus(_validator.Spec.Id, _queue.Count, _completed, _rejected, _batches,
+            _lanes, _lanes - _idleLanes.Count, _settings)));
     }
 
     /// <summary>
     /// The dispatcher every worker and every lane of a process runs on: one dedicated thread per lane of a worker
     /// (<see cref="InferenceWorkerSettings.LanesOn"/>), shared by all workers. The workers run here too, so a lone job
     /// reaches its lane without waking a thread of the .NET pool (measured: 35-40 µs added latency against 55-68 µs on
-    /// the pool, fashion-mlp). libtorch's OpenMP keeps a team of threads per
+    /// the pool, fashion-mlp); the price is that while every thread runs a pass, new jobs wait for the first pass to end.
+    /// libtorch's OpenMP keeps a team of threads per
     /// calling thread, so on the shared .NET pool a pass would hop between threads and start (and leave spinning) a team
     /// on each; and with more OpenMP threads than cores, libgomp cuts the spin of a team's idle helpers to ~1,000
     /// iterations and every pass begins by waking a parked helper: measured on fashion-mlp (64 rows, 2 cores), a pass took

@@ -108,6 +108,9 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
         var rejected = new[] { ExpectMsg<InferenceRejected>(ReplyTimeout), ExpectMsg<InferenceRejected>(ReplyTimeout) };
         Assert.Equal(["job-3", "job-4"], rejected.Select(r => r.JobId));
         Assert.All(rejected, r => Assert.Equal(RejectionReason.QueueFull, r.Reason));
+        worker.Tell(GetWorkerStatus.Instance);
+        var status = ExpectMsg<WorkerStatus>(ReplyTimeout);
+        Assert.Equal((2, 2L, 1, 1), (status.QueueLength, status.Rejected, status.Lanes, status.BusyLanes));
         model.Gate.Set();
         Assert.Equal("busy", ExpectMsg<InferenceCompleted>(ReplyTimeout).JobId);
         // max-batch-size 1: the two accepted jobs run in two passes, so they come back in two replies.
@@ -336,6 +339,7 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
         var status = ExpectMsg<WorkerStatus>(ReplyTimeout);
         Assert.Equal("gated", status.ModelId);
         Assert.Equal(0, status.QueueLength);
+        Assert.Equal((1, 0), (status.Lanes, status.BusyLanes));
         Assert.Equal(32, status.Settings.MaxQueueLength);
     }
 
