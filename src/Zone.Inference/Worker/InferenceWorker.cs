@@ -57,11 +57,11 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
     /// (<see cref="InferenceWorkerSettings.LanesOn"/>), shared by all workers. The workers run here too, so a lone job
     /// reaches its lane without waking a thread of the .NET pool (measured: 35-40 µs added latency against 55-68 µs on
     /// the pool, fashion-mlp); the price is that while every thread runs a pass, new jobs wait for the first pass to end.
-    /// libtorch's OpenMP keeps a team of threads per
-    /// calling thread, so on the shared .NET pool a pass would hop between threads and start (and leave spinning) a team
-    /// on each; and with more OpenMP threads than cores, libgomp cuts the spin of a team's idle helpers to ~1,000
-    /// iterations and every pass begins by waking a parked helper: measured on fashion-mlp (64 rows, 2 cores), a pass took
-    /// 229-255 µs beside another thread's team against a 203-213 µs raw pass, and 203-217 µs on one shared thread.
+    /// libtorch's OpenMP keeps a team of threads per calling thread, so on the shared .NET pool a pass would hop between
+    /// threads and start (and leave spinning) a team on each; and with more OpenMP threads than cores, libgomp cuts the
+    /// spin of a team's idle helpers to ~1,000 iterations and every pass begins by waking a parked helper: measured on
+    /// fashion-mlp (64 rows, 2 cores), a pass took 229-255 µs beside another thread's team against a 203-213 µs raw pass,
+    /// and 203-217 µs on one shared thread.
     /// So libtorch is called from at most that many threads however many models a node serves, and passes of different
     /// models take turns on those threads rather than running side by side.
     /// </summary>
