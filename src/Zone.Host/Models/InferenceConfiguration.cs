@@ -5,7 +5,7 @@ using Zone.Inference.Zoo;
 namespace Zone.Host.Models;
 
 /// <summary>The zone.inference block of the configuration, read once and checked.</summary>
-public sealed record InferenceConfiguration(string Device, int Threads, IReadOnlyList<string> Models, string ModelsDirectory, InferenceWorkerSettings Worker)
+public sealed record InferenceConfiguration(string Device, IReadOnlyList<string> Models, string ModelsDirectory, InferenceWorkerSettings Worker)
 {
     public static InferenceConfiguration From(ZoneConfiguration configuration)
     {
@@ -30,7 +30,7 @@ public sealed record InferenceConfiguration(string Device, int Threads, IReadOnl
         {
             throw new ZoneConfigException($"zone.inference.worker: {e.Message}");
         }
-        return new InferenceConfiguration(worker.Device, worker.Threads, models,
+        return new InferenceConfiguration(worker.Device, models,
             directory.Length > 0 ? Path.GetFullPath(directory) : Zone.Inference.Zoo.ModelsDirectory.Locate(), worker);
     }
 }

@@ -49,7 +49,7 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
         Receive<Drain>(_ => OnDrain());
         Receive<BatchFinished>(OnBatchFinished);
         Receive<GetWorkerStatus>(_ => Sender.Tell(new WorkerStatus(_validator.Spec.Id, _queue.Count, _completed, _rejected, _batches,
-            _lanes, _lanes - _idleLanes.Count, _settings)));
+            _lanes, BusyLanes, _settings)));
     }
 
     /// <summary>
@@ -135,10 +135,9 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
             var batch = new AcceptedJob[Math.Min(_queue.Count, _settings.MaxBatchSize)];
             for (var i = 0; i < batch.Length; i++) batch[i] = _queue.Dequeue();
             var lane = _idleLanes.Pop();
-            lane.Tell(new RunBatch(batch, _settings.ThreadsFor(busyLanes: _lanes - _idleLanes.Count)));
+            lane.Tell(new RunBatch(batch, _settings.ThreadsFor(BusyLanes)));
         }
-        // A partial batch younger than max-wait waits on a timer; jobs beyond the free lanes wait for a BatchFinished.
-        if (_queue.Count > 0 && _idleLanes.Count > 0) ScheduleDrain();
+        if (_queue.Count > 0) ScheduleDrain();
     }
 
     private void OnBatchFinished(BatchFinished finished)
@@ -154,9 +153,11 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
     /// Batches run only on a Drain message. Told to self, it queues behind the requests already in the
     /// mailbox, so they all join the queue (or are rejected against its bound) before the next batch runs.
     /// A partial batch younger than max-wait waits on a timer, cut short once a full batch is queued.
+    /// While every lane is busy no drain is scheduled: the next <see cref="BatchFinished"/> schedules one.
     /// </summary>
     private void ScheduleDrain()
     {
+        if (_idleLanes.Count == 0) return;
         var remaining = RemainingWaitTicks();
         if (_drainTimerPending && remaining == 0)
         {
@@ -172,6 +173,8 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
             Timers.StartSingleTimer(Drain.Instance, Drain.Instance, TimeSpan.FromTicks(remaining * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
         }
     }
+
+    private int BusyLanes => _lanes - _idleLanes.Count;
 
     private long RemainingWaitTicks()
     {
