@@ -56,8 +56,9 @@ public sealed class InferenceBench : IBenchSuite
         RawShape[] rawShapes = oneCaller == workerShape ? [workerShape] : [oneCaller, workerShape];
         // A batch running in every lane and the next one queued behind them.
         var jobsInFlight = (lanes + 1) * batchSize;
-        var bulk = new Load(BulkRequesters, Math.Max(1, jobsInFlight / BulkRequesters), Bulk: true);
-        var single = new Load(jobsInFlight, 1, Bulk: false);
+        var bulk = new Load(BulkRequesters, Math.Max(1, jobsInFlight / BulkRequesters), Bulk: true, OnTorchThreads: true);
+        var single = bulk with { Requesters = jobsInFlight, JobsInFlightEach = 1, Bulk = false };
+        var bulkOnPool = bulk with { OnTorchThreads = false };
         using var system = ActorSystem.Create("zone-bench-inference",
             ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(InferenceWorker.DispatcherConfig(lanes)));
         var torchThreads = new TorchThreads(system, lanes);
@@ -71,6 +72,7 @@ public sealed class InferenceBench : IBenchSuite
             foreach (var shape in rawShapes) await torchThreads.Throughput(raw, shape, batchSize, context.Warmup);
             await served.Throughput(bulk, context.Warmup);
             await served.Throughput(single, context.Warmup / 2);
+            await served.Throughput(bulkOnPool, context.Warmup / 2);
             // A round must hold several of the worker's batches, or the start and the drain of the jobs in flight
             // decide it: a language-model batch of 16-token jobs takes 0.4-0.8 s here.
             var throughputRound = TimeSpan.FromTicks(Math.Max(round.Ticks,
@@ -78,13 +80,15 @@ public sealed class InferenceBench : IBenchSuite
             var rawRounds = rawShapes.ToDictionary(shape => shape, _ => new List<double>());
             var servedRounds = new List<double>();
             var singleRounds = new List<double>();
+            var onPoolRounds = new List<double>();
             context.Progress($"{id}: {Rounds} alternating rounds of {throughputRound.TotalSeconds:0.0} s: raw forward (batch {batchSize}; " +
-                $"{string.Join(", ", rawShapes.AsEnumerable())}), worker ({bulk}) and worker ({single})");
+                $"{string.Join(", ", rawShapes.AsEnumerable())}), worker ({bulk}), worker ({single}) and worker ({bulkOnPool})");
             for (var i = 0; i < Rounds; i++)
             {
                 foreach (var shape in rawShapes) rawRounds[shape].Add(await torchThreads.Throughput(raw, shape, batchSize, throughputRound));
                 servedRounds.Add(await served.Throughput(bulk, throughputRound));
                 singleRounds.Add(await served.Throughput(single, throughputRound));
+                onPoolRounds.Add(await served.Throughput(bulkOnPool, throughputRound));
             }
             var limit = rawShapes.MaxBy(shape => rawRounds[shape].Max())!;
             report.Add($"{id} raw forward throughput", rawRounds[limit].Max(), $"{workload.Unit}/s, best of {Rounds} (batch {batchSize}; {limit}, the better shape)");
@@ -96,6 +100,8 @@ public sealed class InferenceBench : IBenchSuite
             report.Add($"{id} worker forward pass per batch", served.LastMeanForwardMicros[bulk], $"µs (last round; {lanes} lane(s) side by side)");
             report.Add($"{id} worker throughput, single-job messages", singleRounds.Max(), $"{workload.Unit}/s, best of {Rounds} ({single})");
             report.Add($"{id} worker compute per batch, single-job messages", served.LastMeanComputeMicros[single], "µs (last round)");
+            report.Add($"{id} worker throughput, requesters on the .NET thread pool", onPoolRounds.Max(), $"{workload.Unit}/s, best of {Rounds} ({bulkOnPool})");
+            report.Add($"{id} worker forward pass per batch, requesters on the .NET thread pool", served.LastMeanForwardMicros[bulkOnPool], "µs (last round)");
 
             context.Progress($"{id}: latency at batch 1: raw passes, lone jobs through the worker and bare actor round trips, in alternating rounds");
             var rawLatency = new List<double>();
@@ -130,6 +136,7 @@ public sealed class InferenceBench : IBenchSuite
             report.Note($"{id}: added latency interquartile range {Percentile(added, 0.25):0} to {Percentile(added, 0.75):0} µs");
             report.AddRatio($"{id} worker / raw throughput", $"{id} worker throughput", $"{id} raw forward throughput");
             report.AddRatio($"{id} worker / raw throughput, single-job messages", $"{id} worker throughput, single-job messages", $"{id} raw forward throughput");
+            report.AddRatio($"{id} worker / raw throughput, requesters on the .NET thread pool", $"{id} worker throughput, requesters on the .NET thread pool", $"{id} raw forward throughput");
             if (rawShapes.Length > 1)
                 report.AddRatio($"{id} worker / raw, {oneCaller} (libtorch's default)", $"{id} worker throughput", $"{id} raw forward, {oneCaller}");
         }
@@ -145,7 +152,8 @@ public sealed class InferenceBench : IBenchSuite
             "(messaging, queueing, validation, packing, copying out, hashing); 'over the raw pass' subtracts the median padded raw pass instead (noisier: two passes at different moments); " +
             "the bare actor round trip is the same two hops to an actor on a dedicated thread of its own that stays busy as long as the pass, minus that time: the messaging floor");
         report.Note($"closed loop, {jobsInFlight} jobs in flight: '{bulk}' keep their jobs in InferMany messages and send one message of new jobs per reply; " +
-            $"'{single}' send one Infer per job; either way the worker validates each job, batches, pads, runs, hashes every output (SHA-256 commitment) and replies");
+            $"'{single}' send one Infer per job; either way the worker validates each job, batches, pads, runs, hashes every output (SHA-256 commitment) and replies; " +
+            "requesters run between passes on the torch threads, as the raw callers do (on the .NET thread pool their threads preempt passes: measured beside)");
         report.Note($"language model: a raw pass over [batch, {CharTransformer.Context}] windows yields one token per row; worker jobs generate {GeneratedTokensPerJob} tokens " +
             "(throughput) or 1 token (latency) after a 32-character prompt, each step a full-window pass");
         await system.Terminate();
@@ -275,11 +283,17 @@ public sealed class InferenceBench : IBenchSuite
     /// A closed-loop load: <paramref name="Requesters"/> requesters, each keeping <paramref name="JobsInFlightEach"/>
     /// jobs in flight, in one <see cref="InferMany"/> per send when <paramref name="Bulk"/>, else one <see cref="Infer"/> per job.
     /// </summary>
-    private sealed record Load(int Requesters, int JobsInFlightEach, bool Bulk)
+    /// <param name="OnTorchThreads">
+    /// Requesters run between passes on the workers' own threads (<see cref="InferenceWorker.TorchDispatcher"/>), rather than on
+    /// the .NET thread pool. When every core runs a pass, a pool thread that wakes for a reply preempts a pass: measured
+    /// here on fashion-mlp, the worker's passes took 419-557 µs per batch with the requesters on the pool against 364-408 µs
+    /// with them on the torch threads (raw: 360-380 µs). Either way the requesters' own work is inside the measured time.
+    /// </param>
+    private sealed record Load(int Requesters, int JobsInFlightEach, bool Bulk, bool OnTorchThreads)
     {
-        public override string ToString() => Bulk
-            ? $"{Requesters} requesters x {JobsInFlightEach} jobs, multi-job messages"
-            : $"{Requesters} requesters x {JobsInFlightEach} job, single-job messages";
+        public override string ToString() =>
+            $"{Requesters} requesters x {JobsInFlightEach} job{(JobsInFlightEach == 1 ? "" : "s")}, {(Bulk ? "multi-job" : "single-job")} messages, " +
+            $"requesters on {(OnTorchThreads ? "the torch threads" : "the .NET thread pool")}";
     }
 
     /// <summary>The same model behind an InferenceWorker, driven by closed-loop requesters.</summary>
@@ -457,7 +471,10 @@ public sealed class InferenceBench : IBenchSuite
             {
                 // Requesters start at different inputs, so a batch holds different samples.
                 var first = i * run.Load.JobsInFlightEach;
-                Context.ActorOf(Props.Create(() => new Requester(_worker, _inputs, first, run.Load, deadline)), $"r{_round}-{i}");
+                // Props from arguments, not from a lambda: an expression's closure is compiled per actor, and a round of
+                // single-job requesters then JIT-compiled ~400 methods (65-120 ms of a 600 ms round) while measuring.
+                var props = Props.Create<Requester>(_worker, _inputs, first, run.Load, deadline);
+                Context.ActorOf(run.Load.OnTorchThreads ? props.WithDispatcher(InferenceWorker.TorchDispatcher) : props, $"r{_round}-{i}");
             }
         }
 

@@ -109,7 +109,8 @@ public sealed class CommandLineTests
         var results = json.RootElement.GetProperty("results").EnumerateArray()
             .ToDictionary(r => r.GetProperty("name").GetString()!, r => r.GetProperty("value").GetDouble());
         Assert.DoesNotContain(results.Keys, name => name.StartsWith("fashion-cnn") || name.StartsWith("fortunes-char-lm"));
-        foreach (var name in new[] { "raw forward throughput", "worker throughput", "worker throughput, single-job messages", "worker latency batch 1" })
+        foreach (var name in new[] { "raw forward throughput", "worker throughput", "worker throughput, single-job messages",
+                     "worker throughput, requesters on the .NET thread pool", "worker latency batch 1" })
             Assert.True(results[$"fashion-mlp {name}"] > 0, name);
         // The raw limit is the better of one caller over every core and the workers' shape (a caller per lane, a lane per core).
         var shapes = results.Keys.Where(name => name.StartsWith("fashion-mlp raw forward, ")).ToList();
