@@ -185,6 +185,28 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
     }
 
     [Fact]
+    public void Every_non_finite_value_is_refused_wherever_it_sits_and_every_finite_extreme_passes()
+    {
+        using var model = TestModels.Load(ModelZoo.FashionMlp);
+        float[] nonFinite = [float.NaN, -float.NaN, float.PositiveInfinity, float.NegativeInfinity, BitConverter.Int32BitsToSingle(0x7FC00001)];
+        float[] finite = [float.MaxValue, float.MinValue, float.Epsilon, -float.Epsilon, -0f, 0f];
+        foreach (var position in new[] { 0, 1, 7, 8, 15, 16, 100, 777, 783 })
+        {
+            foreach (var value in nonFinite)
+                Assert.Equal("input holds NaN or infinity", model.Validate(ImageWith(position, value)));
+            foreach (var value in finite)
+                Assert.Null(model.Validate(ImageWith(position, value)));
+        }
+
+        static TensorInput ImageWith(int position, float value)
+        {
+            var pixels = TestModels.Images.Image(3);
+            pixels[position] = value;
+            return TensorInput.OfFloat32(pixels, 1, 28, 28);
+        }
+    }
+
+    [Fact]
     public void A_partial_batch_waits_for_max_wait_and_a_full_batch_runs_at_once()
     {
         var model = new GatedModel();
