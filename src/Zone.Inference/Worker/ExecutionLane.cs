@@ -12,7 +12,7 @@ internal readonly record struct AcceptedJob(Infer Request, IActorRef ReplyTo, lo
 /// <summary>The worker hands a lane a batch to run with <paramref name="Threads"/> libtorch intra-op threads.</summary>
 internal sealed record RunBatch(AcceptedJob[] Jobs, int Threads);
 
-/// <summary>The lane ran (or failed) its batch, answered every job of it, and is free again.</summary>
+/// <summary>The lane ran (or failed) its batch and is free again; it answers the batch's jobs right after telling the worker.</summary>
 internal sealed record BatchFinished(IActorRef Lane, int Completed, int Failed);
 
 /// <summary>
@@ -52,13 +52,16 @@ internal sealed class ExecutionLane : ReceiveActor
         catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
         {
             var detail = TorchBackend.FirstLine(e.Message);
+            Sender.Tell(new BatchFinished(Self, 0, batch.Length));
             foreach (var job in batch)
                 job.ReplyTo.Tell(new InferenceRejected(job.Request.JobId, _model.Spec.Id, RejectionReason.ExecutionFailed, detail));
-            Sender.Tell(new BatchFinished(Self, 0, batch.Length));
             return;
         }
-        Reply(batch, outputs, started, MicrosBetween(started, Stopwatch.GetTimestamp()), (long)_model.LastForwardTime.TotalMicroseconds);
+        var computeMicros = MicrosBetween(started, Stopwatch.GetTimestamp());
+        // The worker hears first: a requester that has its answer then finds the worker's counts up to date, and the
+        // worker can hand this lane its next batch while the lane is still answering.
         Sender.Tell(new BatchFinished(Self, batch.Length, 0));
+        Reply(batch, outputs, started, computeMicros, (long)_model.LastForwardTime.TotalMicroseconds);
     }
 
     /// <summary>A single job gets its own reply; grouped jobs get one reply per sender for the whole batch.</summary>

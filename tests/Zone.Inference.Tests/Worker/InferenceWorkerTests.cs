@@ -68,23 +68,39 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
     [Fact]
     public void Bad_jobs_in_a_multi_job_message_are_rejected_one_by_one_and_the_rest_are_served()
     {
-        var worker = Sys.ActorOf(InferenceWorker.Props(TestModels.Load(ModelZoo.FashionMlp), InferenceWorkerSettings.Default));
-        var nan = TestModels.Images.Image(3);
-        nan[7] = float.NaN;
+        var model = TestModels.Load(ModelZoo.FashionMlp);
+        var alone = Enumerable.Range(0, 4).Select(i => model.Execute([TestModels.Image(i)])[0].CommitmentHex).ToArray();
+        var worker = Sys.ActorOf(InferenceWorker.Props(model, InferenceWorkerSettings.Default));
+        TensorInput ImageWith(int image, int position, float value)
+        {
+            var pixels = TestModels.Images.Image(image);
+            pixels[position] = value;
+            return TensorInput.OfFloat32(pixels, 1, 28, 28);
+        }
 
         worker.Tell(new InferMany([
+            new Infer("nan-first", ImageWith(0, 7, float.NaN)),
             new Infer("good-1", TestModels.Image(1)),
-            new Infer("nan", TensorInput.OfFloat32(nan, 1, 28, 28)),
+            new Infer("infinity", ImageWith(1, 783, float.NegativeInfinity)),
             new Infer("good-2", TestModels.Image(2)),
             new Infer("wrong-shape", TensorInput.OfFloat32(new float[784], 28, 28)),
+            new Infer("good-3", TestModels.Image(3)),
+            new Infer("nan-last", ImageWith(2, 400, float.NaN)),
         ]));
 
-        var rejections = new[] { ExpectMsg<InferenceRejected>(ReplyTimeout), ExpectMsg<InferenceRejected>(ReplyTimeout) };
-        Assert.Equal(["nan", "wrong-shape"], rejections.Select(r => r.JobId));
+        // Each bad job is refused on arrival, in the message's order; the rest run as one batch, with the commitments of running alone.
+        var rejections = Enumerable.Range(0, 4).Select(_ => ExpectMsg<InferenceRejected>(ReplyTimeout)).ToArray();
+        Assert.Equal(["nan-first", "infinity", "wrong-shape", "nan-last"], rejections.Select(r => r.JobId));
         Assert.All(rejections, r => Assert.Equal(RejectionReason.InvalidInput, r.Reason));
-        Assert.Contains("NaN", rejections[0].Detail);
+        Assert.Contains("shape", rejections[2].Detail);
+        Assert.All(rejections.Where(r => r.JobId != "wrong-shape"), r => Assert.Equal("input holds NaN or infinity", r.Detail));
         var served = ExpectMsg<InferManyCompleted>(ReplyTimeout);
-        Assert.Equal(["good-1", "good-2"], served.Jobs.Select(j => j.JobId));
+        Assert.Equal(["good-1", "good-2", "good-3"], served.Jobs.Select(j => j.JobId));
+        Assert.All(served.Jobs, j => Assert.Equal(alone[int.Parse(j.JobId["good-".Length..])], j.Output.CommitmentHex));
+        Assert.All(served.Jobs, j => Assert.Equal(3, j.BatchSize));
+        worker.Tell(GetWorkerStatus.Instance);
+        var status = ExpectMsg<WorkerStatus>(ReplyTimeout);
+        Assert.Equal((3, 4, 1), (status.Completed, status.Rejected, status.Batches));
     }
 
     /// <summary>A worker of batch size 1 and queue length 2, held inside the forward pass of job "busy" until the model's gate opens.</summary>
