@@ -27,6 +27,14 @@ internal static class TestModels
 
     public static TensorInput Image(int index) => TensorInput.OfFloat32(Images.Image(index), 1, 28, 28);
 
+    /// <summary>Held-out image <paramref name="index"/> with one pixel replaced, for example by a NaN.</summary>
+    public static TensorInput ImageWith(int index, int pixel, float value)
+    {
+        var pixels = Images.Image(index);
+        pixels[pixel] = value;
+        return TensorInput.OfFloat32(pixels, 1, 28, 28);
+    }
+
     public static GenerationInput Prompt(string text, int newTokens, Sampling? sampling = null) =>
         new(CharacterVocabulary.Encode(text), newTokens, sampling ?? Sampling.Greedy);
 }

@@ -71,21 +71,15 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
         var model = TestModels.Load(ModelZoo.FashionMlp);
         var alone = Enumerable.Range(0, 4).Select(i => model.Execute([TestModels.Image(i)])[0].CommitmentHex).ToArray();
         var worker = Sys.ActorOf(InferenceWorker.Props(model, InferenceWorkerSettings.Default));
-        TensorInput ImageWith(int image, int position, float value)
-        {
-            var pixels = TestModels.Images.Image(image);
-            pixels[position] = value;
-            return TensorInput.OfFloat32(pixels, 1, 28, 28);
-        }
 
         worker.Tell(new InferMany([
-            new Infer("nan-first", ImageWith(0, 7, float.NaN)),
+            new Infer("nan-first", TestModels.ImageWith(0, 7, float.NaN)),
             new Infer("good-1", TestModels.Image(1)),
-            new Infer("infinity", ImageWith(1, 783, float.NegativeInfinity)),
+            new Infer("infinity", TestModels.ImageWith(1, 783, float.NegativeInfinity)),
             new Infer("good-2", TestModels.Image(2)),
             new Infer("wrong-shape", TensorInput.OfFloat32(new float[784], 28, 28)),
             new Infer("good-3", TestModels.Image(3)),
-            new Infer("nan-last", ImageWith(2, 400, float.NaN)),
+            new Infer("nan-last", TestModels.ImageWith(2, 400, float.NaN)),
         ]));
 
         // Each bad job is refused on arrival, in the message's order; the rest run as one batch, with the commitments of running alone.
@@ -178,13 +172,11 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
     public void Invalid_inputs_are_rejected_with_a_reason_and_the_worker_keeps_serving()
     {
         var worker = Sys.ActorOf(InferenceWorker.Props(TestModels.Load(ModelZoo.FashionMlp), InferenceWorkerSettings.Default));
-        var nan = TestModels.Images.Image(0);
-        nan[100] = float.NaN;
         (InferenceInput Input, string Reason)[] bad =
         [
             (TensorInput.OfFloat32(new float[784], 28, 28), "takes shape [1, 28, 28], not [28, 28]"),
             (TensorInput.OfFloat32(new float[783], 1, 28, 28), "needs 784 values, got 783"),
-            (TensorInput.OfFloat32(nan, 1, 28, 28), "NaN or infinity"),
+            (TestModels.ImageWith(0, 100, float.NaN), "NaN or infinity"),
             (TensorInput.OfInt64(new long[784], 1, 28, 28), "takes Float32, not Int64"),
             (TestModels.Prompt("hello", 3), "takes a tensor input"),
         ];
@@ -209,16 +201,9 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
         foreach (var position in new[] { 0, 1, 7, 8, 15, 16, 100, 777, 783 })
         {
             foreach (var value in nonFinite)
-                Assert.Equal("input holds NaN or infinity", model.Validate(ImageWith(position, value)));
+                Assert.Equal("input holds NaN or infinity", model.Validate(TestModels.ImageWith(3, position, value)));
             foreach (var value in finite)
-                Assert.Null(model.Validate(ImageWith(position, value)));
-        }
-
-        static TensorInput ImageWith(int position, float value)
-        {
-            var pixels = TestModels.Images.Image(3);
-            pixels[position] = value;
-            return TensorInput.OfFloat32(pixels, 1, 28, 28);
+                Assert.Null(model.Validate(TestModels.ImageWith(3, position, value)));
         }
     }
 
