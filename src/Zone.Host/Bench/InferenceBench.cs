@@ -19,7 +19,8 @@ namespace Zone.Host.Bench;
 /// forward pass it needs anyway. The raw limit is the better of two shapes: one caller with a libtorch thread per
 /// core, and the worker's own shape (a caller per lane, each with the lane's threads). The load is
 /// <see cref="BulkRequesters"/> requesters that each keep their share of (lanes + 1) x max-batch-size jobs in flight in <see cref="InferMany"/> messages (a provider forwarding
-/// jobs in bulk); the same number of jobs in flight as single-job requesters is measured beside it. For the language model a
+/// jobs in bulk), running between passes on the torch threads; beside it, the same number of jobs in flight as single-job
+/// requesters, and the bulk load with its requesters on the .NET thread pool. For the language model a
 /// forward pass yields one token per row, and a worker job generates <see cref="GeneratedTokensPerJob"/>.
 /// </summary>
 public sealed class InferenceBench : IBenchSuite
