@@ -129,9 +129,8 @@ public sealed class InferenceWorker : ReceiveActor, IWithTimers
     private void OnDrain()
     {
         _drainPending = _drainTimerPending = false;
-        while (_queue.Count > 0 && _idleLanes.Count > 0)
+        while (_queue.Count > 0 && _idleLanes.Count > 0 && RemainingWaitTicks() == 0)
         {
-            if (RemainingWaitTicks() > 0) break;
             var batch = new AcceptedJob[Math.Min(_queue.Count, _settings.MaxBatchSize)];
             for (var i = 0; i < batch.Length; i++) batch[i] = _queue.Dequeue();
             var lane = _idleLanes.Pop();

@@ -4,7 +4,10 @@ using Zone.Inference.Zoo;
 
 namespace Zone.Inference.Tests.Worker;
 
-/// <summary>A stand-in model whose first batch blocks until the test opens the gate, so the test controls when the worker is busy.</summary>
+/// <summary>
+/// A stand-in model whose batches block until the test opens the gate, so the test controls when the worker is busy; with
+/// <see cref="FailsOnNegative"/> a batch holding a job whose first value is negative fails as a libtorch error surfaces.
+/// </summary>
 internal sealed class GatedModel : IInferenceModel
 {
     public readonly ManualResetEventSlim FirstBatchStarted = new();
@@ -13,6 +16,8 @@ internal sealed class GatedModel : IInferenceModel
     public readonly HashSet<int> ExecutingThreads = [];
     /// <summary>libtorch's intra-op thread count on the executing thread during each batch.</summary>
     public readonly List<int> LibTorchThreads = [];
+
+    public bool FailsOnNegative { get; init; }
 
     public ModelSpec Spec { get; } = new("gated", "1", "identity", [2], TensorElementType.Float32, "the input", 4, FlopsUnit.Sample, new string('0', 64));
 
@@ -28,9 +33,10 @@ internal sealed class GatedModel : IInferenceModel
         }
         FirstBatchStarted.Set();
         Gate.Wait(TimeSpan.FromSeconds(30));
-        return batch.Cast<TensorInput>()
-            .Select(t => new InferenceOutput([2], t.Float32Values!, [], OutputCommitment.Compute([2], t.Float32Values!, []), 4))
-            .ToArray();
+        var inputs = batch.Cast<TensorInput>().ToArray();
+        if (FailsOnNegative && inputs.Any(t => t.Float32Values![0] < 0))
+            throw new System.Runtime.InteropServices.ExternalException("the backend refused the batch\n  at some native frame");
+        return inputs.Select(t => new InferenceOutput([2], t.Float32Values!, [], OutputCommitment.Compute([2], t.Float32Values!, []), 4)).ToArray();
     }
 
     public TimeSpan LastForwardTime => TimeSpan.Zero;

@@ -316,7 +316,9 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
     [Fact]
     public void A_failed_pass_rejects_its_jobs_frees_its_lane_and_the_worker_keeps_serving()
     {
-        var worker = Sys.ActorOf(InferenceWorker.Props(new FailingModel(), new InferenceWorkerSettings(MaxBatchSize: 8)));
+        var model = new GatedModel { FailsOnNegative = true };
+        model.Gate.Set();
+        var worker = Sys.ActorOf(InferenceWorker.Props(model, new InferenceWorkerSettings(MaxBatchSize: 8)));
 
         worker.Tell(new Infer("doomed", TensorInput.OfFloat32([-1f, 0f], 2)));
         var rejection = ExpectMsg<InferenceRejected>(ReplyTimeout);
@@ -329,27 +331,6 @@ public sealed class InferenceWorkerTests() : TestKit(TestModels.WorkerSystem)
         Assert.Equal("the backend refused the batch", rejection.Detail);
         Assert.Equal("fine", completed.JobId);
         Assert.Equal((1L, 1L, 1L), (status.Completed, status.Rejected, status.Batches));
-    }
-
-    /// <summary>A stand-in model whose pass fails, as a libtorch error surfaces, when a job's first value is negative.</summary>
-    private sealed class FailingModel : IInferenceModel
-    {
-        public ModelSpec Spec { get; } = new("failing", "1", "identity", [2], TensorElementType.Float32, "the input", 4, FlopsUnit.Sample, new string('0', 64));
-
-        public string? Validate(InferenceInput input) => input is TensorInput { Length: 2 } ? null : "needs two floats";
-
-        public IReadOnlyList<InferenceOutput> Execute(IReadOnlyList<InferenceInput> batch)
-        {
-            var inputs = batch.Cast<TensorInput>().ToArray();
-            if (inputs.Any(t => t.Float32Values![0] < 0)) throw new System.Runtime.InteropServices.ExternalException("the backend refused the batch\n  at some native frame");
-            return inputs.Select(t => new InferenceOutput([2], t.Float32Values!, [], OutputCommitment.Compute([2], t.Float32Values!, []), 4)).ToArray();
-        }
-
-        public TimeSpan LastForwardTime => TimeSpan.Zero;
-
-        public void Dispose()
-        {
-        }
     }
 
     [Fact]
