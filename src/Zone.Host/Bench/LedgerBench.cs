@@ -29,6 +29,8 @@ public sealed class LedgerBench : IBenchSuite
     // (fewer jobs alive at once, so fewer objects outlive the collector's young generations); 120,000 only added latency.
     private const int MinWindowJobs = 16_000;
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(120);
+    // How long a phase measures on past measure-seconds while fewer than a window of jobs has settled.
+    private static readonly TimeSpan MeasureExtensionLimit = TimeSpan.FromSeconds(60);
 
     public string Name => "ledger";
     public string Description => "jobs/s through reserve + batch settlement (SQLite, memory, PostgreSQL) vs raw SQLite inserts";
@@ -108,7 +110,7 @@ public sealed class LedgerBench : IBenchSuite
         var pausedBefore = GC.GetTotalPauseDuration();
         var (jitBefore, methodsBefore) = (JitInfo.GetCompilationTime(), JitInfo.GetCompiledMethodCount());
         await Task.Delay(context.Measure, cancellationToken);
-        var stats = await workload.Ask<SettlementWorkload.Stats>(SettlementWorkload.GetStats.Instance, LedgerRuntime.AskTimeout);
+        var stats = await MeasuredAtLeast(workload, window, cancellationToken);
         var cpuTime = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var cpu = cpuTime / (stats.Elapsed * Environment.ProcessorCount);
         var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
@@ -135,6 +137,22 @@ public sealed class LedgerBench : IBenchSuite
             report.Add($"{name} jobs per journal write", Math.Round((double)stats.Settled / Math.Max(1, written), 1), "settled jobs per row written");
         }
         if (stats.Rejected + stats.Failed > 0) report.Note($"{name}: {stats.Rejected} jobs rejected, {stats.Failed} failed capture");
+    }
+
+    /// <summary>
+    /// The workload's counts once at least <paramref name="jobs"/> have settled since the reset, or after
+    /// <see cref="MeasureExtensionLimit"/>. A short phase can end before its first batch settles: with no warm-up, on two
+    /// cores busy with other work, a fresh PostgreSQL settled nothing in its first second, and the phase reported 0 jobs/s.
+    /// </summary>
+    private static async Task<SettlementWorkload.Stats> MeasuredAtLeast(IActorRef workload, int jobs, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var stats = await workload.Ask<SettlementWorkload.Stats>(SettlementWorkload.GetStats.Instance, LedgerRuntime.AskTimeout);
+            if (stats.Settled >= jobs || deadline.Elapsed >= MeasureExtensionLimit) return stats;
+            await Task.Delay(100, cancellationToken);
+        }
     }
 
     /// <summary>The journal's last row number (Akka.Persistence.Sql's `ordering`); null on the memory journal.</summary>
