@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Zone.Actors.Serialization;
 
 namespace Zone.Actors.Persistence;
 
@@ -10,10 +11,23 @@ public sealed class PayloadSerialization(ActorSystem system)
 {
     private readonly Akka.Serialization.Serialization _serialization = system.Serialization;
 
-    public SerializedPayload Serialize(object payload)
+    /// <summary>
+    /// Serializes <paramref name="payload"/> and hands its bytes to <paramref name="store"/>, which must copy them: with Zone's
+    /// serializer they are a reused writer's (the thread's, or <paramref name="writer"/>), so a store that keeps bytes in
+    /// memory of its own allocates no array per payload.
+    /// </summary>
+    public (int SerializerId, string Manifest, TResult Stored) Serialize<TResult>(object payload, Func<ReadOnlySpan<byte>, TResult> store,
+        ZoneWriter? writer = null)
     {
         var serializer = _serialization.FindSerializerFor(payload);
-        return new SerializedPayload(serializer.Identifier, Akka.Serialization.Serialization.ManifestFor(serializer, payload), serializer.ToBinary(payload));
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, payload);
+        var stored = serializer switch
+        {
+            ZoneSerializer when writer is not null => ZoneSerializer.Encode(payload, writer, store),
+            ZoneSerializer => ZoneSerializer.Encode(payload, store),
+            _ => store(serializer.ToBinary(payload)),
+        };
+        return (serializer.Identifier, manifest, stored);
     }
 
     public object Deserialize(SerializedPayload payload) => _serialization.Deserialize(payload.Bytes, payload.SerializerId, payload.Manifest);

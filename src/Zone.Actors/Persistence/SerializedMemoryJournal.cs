@@ -10,10 +10,11 @@ namespace Zone.Actors.Persistence;
 /// Akka's own in-memory journal keeps every event as the object graph that was persisted; the collector then traces and
 /// promotes everything ever written (measured on the ledger bench: over half of all CPU samples in the collector, the
 /// heap past 2 GB within 15 s). Here every write and replay goes through the same serializers a durable journal uses, and
-/// the bytes are appended to large chunks that the collector neither traces nor moves: kept as one array per event they
-/// would still be copied from generation to generation as the journal grows (tens of MB a second on the ledger bench).
-/// Deleting events forgets them but leaves their bytes in the chunks until the process ends. Configured by
-/// <see cref="MemoryPersistence"/>.
+/// each event is encoded straight onto the end of 2 MB chunks of native memory (<see cref="NativeBlock"/>, huge pages), which
+/// the collector neither traces nor moves: kept as one array per event the bytes would still be copied from generation to
+/// generation as the journal grows (tens of MB a second on the ledger bench), and an array per event, or chunks on the
+/// large-object heap, were fresh 4 KB pages to fault in. Deleting events forgets them but leaves their bytes in the
+/// chunks until the journal stops. Configured by <see cref="MemoryPersistence"/>.
 /// Every call completes before it returns; the lock only guards against Akka ever calling from two threads at once.
 /// </summary>
 public sealed class SerializedMemoryJournal : AsyncWriteJournal
@@ -28,43 +29,54 @@ public sealed class SerializedMemoryJournal : AsyncWriteJournal
     private readonly record struct StoredEvent(long SequenceNr, int SerializerId, string PayloadManifest, int Chunk, int Offset, int Length,
         string Manifest, string WriterGuid, long Timestamp);
 
-    private const int ChunkBytes = 1 << 20; // on the large-object heap, which the collector does not compact
+    private const int ChunkBytes = 2 << 20; // a huge page
 
     private readonly Dictionary<string, Stream> _streams = new(StringComparer.Ordinal);
-    private readonly List<byte[]> _chunks = [];
+    private readonly List<NativeBlock> _chunks = [];
     private int _chunkUsed;
     private readonly Lock _gate = new();
     private readonly PayloadSerialization _serialization;
+    private readonly Func<ReadOnlySpan<byte>, (int Chunk, int Offset, int Length)> _append; // Append, made a delegate once
 
-    public SerializedMemoryJournal() => _serialization = new PayloadSerialization(Context.System);
+    public SerializedMemoryJournal()
+    {
+        _serialization = new PayloadSerialization(Context.System);
+        _append = Append;
+    }
 
     protected override Task<IImmutableList<Exception>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken)
     {
         var results = ImmutableList.CreateBuilder<Exception>();
         foreach (var write in messages)
         {
-            // An atomic write is all or nothing: serialize every event first, store only if all of them succeed.
             var events = (IImmutableList<IPersistentRepresentation>)write.Payload;
-            var payloads = new SerializedPayload[events.Count];
+            var stored = new StoredEvent[events.Count];
             Exception? failure = null;
-            for (var i = 0; i < events.Count && failure is null; i++)
+            lock (_gate)
             {
-                try { payloads[i] = _serialization.Serialize(events[i].Payload); }
-                catch (Exception exception) { failure = exception; }
-            }
-            if (failure is null)
-                lock (_gate)
+                // Each event is serialized straight to the end of the chunks. An atomic write is all or nothing: if one
+                // event fails to serialize, the chunks are cut back to where this write began and nothing is stored.
+                var (chunks, chunkUsed) = (_chunks.Count, _chunkUsed);
+                try
                 {
-                    var stream = StreamOf(write.PersistenceId);
                     for (var i = 0; i < events.Count; i++)
                     {
-                        var (chunk, offset) = Append(payloads[i].Bytes);
                         var e = events[i];
-                        stream.Events.Add(new StoredEvent(e.SequenceNr, payloads[i].SerializerId, payloads[i].Manifest, chunk, offset, payloads[i].Bytes.Length,
-                            e.Manifest, e.WriterGuid, e.Timestamp));
+                        var (serializerId, payloadManifest, (chunk, offset, length)) = _serialization.Serialize(e.Payload, _append);
+                        stored[i] = new StoredEvent(e.SequenceNr, serializerId, payloadManifest, chunk, offset, length, e.Manifest, e.WriterGuid, e.Timestamp);
                     }
+                    var stream = StreamOf(write.PersistenceId);
+                    stream.Events.AddRange(stored);
                     stream.Highest = Math.Max(stream.Highest, write.HighestSequenceNr);
                 }
+                catch (Exception exception)
+                {
+                    failure = exception;
+                    foreach (var added in _chunks.Skip(chunks)) added.Dispose();
+                    _chunks.RemoveRange(chunks, _chunks.Count - chunks);
+                    _chunkUsed = chunkUsed;
+                }
+            }
             results.Add(failure!);
         }
         // Akka reads a null list as "every write succeeded".
@@ -88,7 +100,7 @@ public sealed class SerializedMemoryJournal : AsyncWriteJournal
                 {
                     if (replay.Count >= max || e.SequenceNr > toSequenceNr) break;
                     if (e.SequenceNr >= fromSequenceNr)
-                        replay.Add((e, new SerializedPayload(e.SerializerId, e.PayloadManifest, _chunks[e.Chunk].AsSpan(e.Offset, e.Length).ToArray())));
+                        replay.Add((e, new SerializedPayload(e.SerializerId, e.PayloadManifest, _chunks[e.Chunk].Slice(e.Offset, e.Length).ToArray())));
                 }
         foreach (var (e, payload) in replay)
             recoveryCallback(new Persistent(_serialization.Deserialize(payload), e.SequenceNr, persistenceId, e.Manifest, false, ActorRefs.NoSender,
@@ -102,17 +114,28 @@ public sealed class SerializedMemoryJournal : AsyncWriteJournal
     }
 
     /// <summary>Copies bytes to the end of the last chunk, or into a new one (an event larger than a chunk gets one of its own).</summary>
-    private (int Chunk, int Offset) Append(byte[] bytes)
+    private (int Chunk, int Offset, int Length) Append(ReadOnlySpan<byte> bytes)
     {
         if (_chunks.Count == 0 || _chunkUsed + bytes.Length > _chunks[^1].Length)
         {
-            _chunks.Add(new byte[Math.Max(ChunkBytes, bytes.Length)]);
+            _chunks.Add(new NativeBlock(Math.Max(ChunkBytes, bytes.Length)));
             _chunkUsed = 0;
         }
-        bytes.CopyTo(_chunks[^1], _chunkUsed);
+        bytes.CopyTo(_chunks[^1].Slice(_chunkUsed, bytes.Length));
         var offset = _chunkUsed;
         _chunkUsed += bytes.Length;
-        return (_chunks.Count - 1, offset);
+        return (_chunks.Count - 1, offset, bytes.Length);
+    }
+
+    protected override void PostStop()
+    {
+        base.PostStop();
+        lock (_gate)
+        {
+            foreach (var chunk in _chunks) chunk.Dispose();
+            _chunks.Clear();
+            _streams.Clear();
+        }
     }
 
     private Stream StreamOf(string persistenceId)

@@ -35,21 +35,33 @@ public sealed class ZoneSerializer : SerializerWithStringManifest
     // doubling its way up to that allocated each step on the large-object heap, which drove gen2 collections.
     [ThreadStatic] private static ZoneWriter? _spareWriter;
 
-    public static byte[] Encode(object message)
+    public static byte[] Encode(object message) => Encode(message, static bytes => bytes.ToArray());
+
+    /// <summary>
+    /// Encodes <paramref name="message"/> and hands its bytes to <paramref name="consume"/>, which must copy what it keeps:
+    /// they are the thread's reused writer. A store that copies them into memory of its own saves an array per message.
+    /// </summary>
+    public static TResult Encode<TResult>(object message, Func<ReadOnlySpan<byte>, TResult> consume)
     {
-        var codec = Registry.CodecFor(message.GetType());
         var writer = _spareWriter ?? new ZoneWriter();
         _spareWriter = null; // a codec that encodes a nested message on this thread meanwhile gets a writer of its own
         try
         {
-            writer.Reset();
-            codec.Write(writer, message);
-            return writer.ToArray();
+            return Encode(message, writer, consume);
         }
         finally
         {
             if (writer.Capacity <= MaxKeptWriterBytes) _spareWriter = writer;
         }
+    }
+
+    /// <summary>As <see cref="Encode{TResult}(object, Func{ReadOnlySpan{byte}, TResult})"/>, with a writer the caller keeps.</summary>
+    public static TResult Encode<TResult>(object message, ZoneWriter writer, Func<ReadOnlySpan<byte>, TResult> consume)
+    {
+        var codec = Registry.CodecFor(message.GetType());
+        writer.Reset();
+        codec.Write(writer, message);
+        return consume(writer.Written);
     }
 
     public static object Decode(byte[] bytes, string manifest)

@@ -21,7 +21,9 @@ public sealed class ZoneWriter
 
     public int Capacity => _buffer.Length;
 
-    public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+    public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
+
+    public byte[] ToArray() => Written.ToArray();
 
     public void Reset() => _length = 0;
 

@@ -9,7 +9,8 @@ namespace Zone.Actors.Tests.Persistence;
 /// <summary>
 /// The memory provider's journal and snapshot store (<see cref="Zone.Actors.Persistence.SerializedMemoryJournal"/>):
 /// what an entity persisted comes back after it restarts, through the serializers; a write that cannot be serialized
-/// is rejected and stores none of its events; snapshots and deletions keep the sequence numbers right.
+/// is rejected and stores none of its events; snapshots and deletions keep the sequence numbers right; events and
+/// snapshots larger than the stores' native blocks come back whole.
 /// </summary>
 public sealed class SerializedMemoryJournalTests() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString(
     string.Join('\n', "akka.loglevel = ERROR", ZoneSerializer.Hocon, PersistenceHocon.For(Zone.Actors.Hosting.PersistenceSettings.InMemory))))
@@ -39,7 +40,7 @@ public sealed class SerializedMemoryJournalTests() : Akka.TestKit.Xunit2.TestKit
     {
         var first = Start("c");
         foreach (var amount in new long[] { 1, 2, 3 }) first.Tell(new Add(amount));
-        first.Tell(TakeSnapshot.Instance);
+        first.Tell(new TakeSnapshot(PaddingChars: 0));
         ExpectMsg<SaveSnapshotSuccess>();
         first.Tell(new Add(10));
         first.Tell(new DeleteEventsTo(3));
@@ -59,14 +60,39 @@ public sealed class SerializedMemoryJournalTests() : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Events_of_any_size_come_back_in_order_across_the_journal_chunks()
     {
-        // 1 MB chunks: a 1.5 MB event gets a chunk of its own, two of 0.6 MB do not fit in one.
-        var sizes = new[] { 0, 1_500_000, 0, 600_000, 600_000, 0, 3_000_000, 10 };
+        // 2 MB chunks: a 3 MB event gets a chunk of its own, two of 1.2 MB do not fit in one.
+        var sizes = new[] { 0, 3_000_000, 0, 1_200_000, 1_200_000, 0, 5_000_000, 10 };
         var first = Start("d");
         for (var i = 0; i < sizes.Length; i++) first.Tell(new AddPadded(i + 1, sizes[i]));
         Assert.Equal("1,2,3,4,5,6,7,8", Ask<string>(first, ReadAmounts.Instance));
+        // A write that fails after its first event opened a new chunk: the chunk goes with it, and the next event is
+        // stored where the failed write would have begun.
+        first.Tell(new AddPaddedThenUnserializable(1_500_000));
+        first.Tell(new AddPadded(9, 700_000));
+        Assert.Equal("1,2,3,4,5,6,7,8,9", Ask<string>(first, ReadAmounts.Instance));
         Stop(first);
 
-        Assert.Equal("1,2,3,4,5,6,7,8", Ask<string>(Start("d"), ReadAmounts.Instance));
+        Assert.Equal("1,2,3,4,5,6,7,8,9", Ask<string>(Start("d"), ReadAmounts.Instance));
+    }
+
+    [Fact]
+    public void A_large_snapshot_comes_back_whole_and_a_deleted_one_is_not_used()
+    {
+        var first = Start("e");
+        first.Tell(new Add(4));
+        first.Tell(new TakeSnapshot(PaddingChars: 3_000_000));
+        ExpectMsg<SaveSnapshotSuccess>();
+        first.Tell(new Add(5));
+        Stop(first);
+
+        // From the 3 MB snapshot at 1 (total 4), then event 2.
+        var second = Start("e");
+        Assert.Equal(new Tally(9, 1, 1), Ask(second));
+        second.Tell(new DeleteSnapshotAt(1));
+        ExpectMsg<DeleteSnapshotSuccess>();
+        Stop(second);
+
+        Assert.Equal(new Tally(9, 2, 0), Ask(Start("e")));
     }
 
     private IActorRef Start(string id) => Sys.ActorOf(Props.Create(() => new Tallying(id)));
@@ -90,7 +116,9 @@ public sealed class SerializedMemoryJournalTests() : Akka.TestKit.Xunit2.TestKit
     private sealed record AddPadded(long Amount, int PaddingChars);
     private sealed record ReadAmounts { public static readonly ReadAmounts Instance = new(); }
     private sealed record AddUnserializable { public static readonly AddUnserializable Instance = new(); }
-    private sealed record TakeSnapshot { public static readonly TakeSnapshot Instance = new(); }
+    private sealed record AddPaddedThenUnserializable(int PaddingChars);
+    private sealed record TakeSnapshot(int PaddingChars);
+    private sealed record DeleteSnapshotAt(long SequenceNr);
     private sealed record DeleteEventsTo(long SequenceNr);
     private sealed record ReadTally { public static readonly ReadTally Instance = new(); }
     private sealed record ReadSequence { public static readonly ReadSequence Instance = new(); }
@@ -116,7 +144,11 @@ public sealed class SerializedMemoryJournalTests() : Akka.TestKit.Xunit2.TestKit
             PersistenceId = $"tally-{id}";
             Recover<SnapshotOffer>(offer =>
             {
-                _total = ((CounterValue)offer.Snapshot).Total;
+                var snapshot = (CounterValue)offer.Snapshot;
+                // A snapshot's entity id is the persistence id and its padding: anything else came back damaged.
+                var intact = snapshot.EntityId.StartsWith(PersistenceId, StringComparison.Ordinal) &&
+                             snapshot.EntityId.AsSpan(PersistenceId.Length).IndexOfAnyExcept('p') < 0;
+                _total = intact ? snapshot.Total : -1;
                 _snapshotSequenceNr = offer.Metadata.SequenceNr;
             });
             Recover<CounterAdded>(Apply);
@@ -126,12 +158,20 @@ public sealed class SerializedMemoryJournalTests() : Akka.TestKit.Xunit2.TestKit
             Command<ReadAmounts>(_ => Sender.Tell(string.Join(',', _amounts)));
             Command<Add>(add => Persist(new CounterAdded(add.Amount), Apply));
             Command<AddUnserializable>(_ => PersistAll(new object[] { new CounterAdded(1_000), new Unserializable() }, _ => _applied = -1_000));
-            Command<TakeSnapshot>(_ =>
+            Command<AddPaddedThenUnserializable>(add =>
+                PersistAll(new object[] { new CounterValue(new string('p', add.PaddingChars), 99, add.PaddingChars), new Unserializable() }, e => ApplyPadded((CounterValue)e)));
+            Command<TakeSnapshot>(take =>
             {
                 _asker = Sender;
-                SaveSnapshot(new CounterValue(PersistenceId, _total, _applied));
+                SaveSnapshot(new CounterValue(PersistenceId + new string('p', take.PaddingChars), _total, _applied));
             });
             Command<SaveSnapshotSuccess>(success => _asker?.Tell(success));
+            Command<DeleteSnapshotAt>(delete =>
+            {
+                _asker = Sender;
+                DeleteSnapshot(delete.SequenceNr);
+            });
+            Command<DeleteSnapshotSuccess>(success => _asker?.Tell(success));
             Command<DeleteEventsTo>(delete =>
             {
                 _asker = Sender;
