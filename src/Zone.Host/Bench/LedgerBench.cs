@@ -91,48 +91,30 @@ public sealed class LedgerBench : IBenchSuite
     }
 
     /// <summary>
-    /// Runs the whole money path once on the memory journal, unmeasured, before the first phase. The first phase of a
-    /// process paid for what later phases find done, the JIT's later tiers and the heap's first growth, even after its
-    /// warm-up: the memory phase measured first took 7.6-8.0 µs of CPU per job, after the SQLite phase 5.0-7.8 µs
+    /// Runs the whole money path once on the memory journal before the first phase, its figures thrown away. The first
+    /// phase of a process paid for what later phases find done, the JIT's later tiers and the heap's first growth, even
+    /// after its warm-up: the memory phase measured first took 7.6-8.0 µs of CPU per job, after the SQLite phase 5.0-7.8 µs
     /// (2026-12-04; 10-11.6 against 6.4-7.0 the day before), compiling 56-61 ms a second while measured against 10-28.
     /// </summary>
-    private static async Task Prime(BenchContext context, ZoneSettings settings, LedgerSettings ledger, SettlementSettings settlement,
+    private static Task Prime(BenchContext context, ZoneSettings settings, LedgerSettings ledger, SettlementSettings settlement,
         CancellationToken cancellationToken)
     {
-        const string name = "priming";
-        await using var runtime = await StartNode(context, name, settings, ledger, settlement, cancellationToken);
-        var (workload, _) = await StartWorkload(runtime, name, ledger, settlement);
-        context.Progress($"{name}: the money path on the memory journal, unmeasured: warm-up, then {context.Measure.TotalSeconds:0} s");
-        await context.WarmUpAsync(cancellationToken);
-        await Task.Delay(context.Measure, cancellationToken);
-        await Drain(workload, cancellationToken);
+        context.Progress("priming: the money path on the memory journal, unmeasured");
+        return Measure(new BenchReport("priming"), context, "priming", settings, ledger, settlement, cancellationToken);
     }
 
-    private static async Task<LedgerRuntime> StartNode(BenchContext context, string name, ZoneSettings settings, LedgerSettings ledger,
+    private static async Task Measure(BenchReport report, BenchContext context, string name, ZoneSettings settings, LedgerSettings ledger,
         SettlementSettings settlement, CancellationToken cancellationToken)
     {
         context.Progress($"{name}: starting node, funding consumers");
-        return await LedgerRuntime.StartAsync(settings, ledger, settlement, LogLevel.Error, cancellationToken);
-    }
-
-    /// <returns>The workload and its window (jobs kept in flight).</returns>
-    private static async Task<(IActorRef Workload, int Window)> StartWorkload(LedgerRuntime runtime, string name, LedgerSettings ledger,
-        SettlementSettings settlement)
-    {
+        await using var runtime = await LedgerRuntime.StartAsync(settings, ledger, settlement, LogLevel.Error, cancellationToken);
         // Two batches per provider in flight at least: with fewer, a batch seals only when its last job's reserve
         // returns, and no job is settling meanwhile.
         var window = Math.Max(MinWindowJobs, 2 * Providers * settlement.BatchMaxJobs);
         var shape = new WorkloadShape($"bench-{name.Replace('@', '-')}-{DateTime.UtcNow:yyyyMMddHHmmssfff}", Consumers, Providers, 4, new Opg(1_000), window, 1_024,
             ledger.Partitions, settlement.Partitions, 1 << 20);
         await runtime.FundAsync(shape, Opg.FromWhole(1_000));
-        return (runtime.StartWorkload(shape, maxJobs: 0), window);
-    }
-
-    private static async Task Measure(BenchReport report, BenchContext context, string name, ZoneSettings settings, LedgerSettings ledger,
-        SettlementSettings settlement, CancellationToken cancellationToken)
-    {
-        await using var runtime = await StartNode(context, name, settings, ledger, settlement, cancellationToken);
-        var (workload, window) = await StartWorkload(runtime, name, ledger, settlement);
+        var workload = runtime.StartWorkload(shape, maxJobs: 0);
         context.Progress($"{name}: warm-up {context.Warmup.TotalSeconds:0} s (longer until the JIT settles), measure {context.Measure.TotalSeconds:0} s");
         var warmedUp = await context.WarmUpAsync(cancellationToken);
         context.Progress($"{name}: warmed up in {warmedUp.TotalSeconds:0.0} s, measuring");
