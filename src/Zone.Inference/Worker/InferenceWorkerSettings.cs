@@ -32,7 +32,8 @@ public sealed record InferenceWorkerSettings(
     /// <summary>
     /// libtorch threads for a pass that starts while <paramref name="busyLanes"/> of a worker's lanes (its own included) are
     /// busy: <see cref="Threads"/> if set, else the cores shared out among them. A batch that runs alone (a lone job) gets
-    /// every core, as one pass at a time would; under load each lane gets its share. The count holds for the whole pass,
+    /// every core, as one pass at a time would; under load each lane gets its share (the worker counts every lane as busy
+    /// for a moment after they all were, see <see cref="InferenceWorker"/>). The count holds for the whole pass,
     /// so a lane started alone keeps its cores while a second one starts beside it, until its batch ends.
     /// </summary>
     public int ThreadsFor(int busyLanes) => Threads > 0 ? Threads : Math.Max(1, Environment.ProcessorCount / Math.Max(1, busyLanes));
