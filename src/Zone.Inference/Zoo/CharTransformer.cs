@@ -29,7 +29,7 @@ public sealed class CharTransformer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor tokenIds)
     {
         using var scope = NewDisposeScope();
-        var length = tokenIds.shape[1];
+        var length = tokenIds.size(1); // not shape[1], which leaves an object for the finalizer (see TensorModel)
         var x = tokens.forward(tokenIds) + positions.forward(arange(length, device: tokenIds.device));
         var mask = ones(length, length, dtype: ScalarType.Bool, device: tokenIds.device).triu(1);
         foreach (var block in blocks) x = block.Forward(x, mask);
@@ -51,7 +51,7 @@ public sealed class CharTransformer : nn.Module<Tensor, Tensor>
 
         public Tensor Forward(Tensor x, Tensor causalMask)
         {
-            var (batch, length) = (x.shape[0], x.shape[1]);
+            var (batch, length) = (x.size(0), x.size(1));
             Tensor Split(Tensor t) => t.view(batch, length, Heads, Width / Heads).transpose(1, 2);
             var normed = norm1.forward(x);
             var (q, k, v) = (Split(query.forward(normed)), Split(key.forward(normed)), Split(value.forward(normed)));

@@ -19,7 +19,7 @@ public sealed class MlpClassifier : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = input.reshape(input.shape[0], Inputs);
+        var x = input.reshape(input.size(0), Inputs); // not shape[0], which leaves an object for the finalizer (see TensorModel)
         x = nn.functional.relu(fc1.forward(x));
         x = nn.functional.relu(fc2.forward(x));
         return fc3.forward(x).MoveToOuterDisposeScope();
