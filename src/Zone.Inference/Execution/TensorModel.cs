@@ -17,14 +17,17 @@ public sealed class TensorModel(ModelSpec spec, Func<Tensor, Tensor> forward, De
 {
     public ModelSpec Spec { get; } = spec;
 
+    // Once, not per job: the spec computes it from the shape on every read.
+    private readonly int _inputElementsPerSample = spec.InputElementsPerSample;
+
     public string? Validate(InferenceInput input)
     {
         if (input is not TensorInput tensor) return $"model {Spec.Id} takes a tensor input, not {input.GetType().Name}";
         if (tensor.ElementType != Spec.InputType) return $"model {Spec.Id} takes {Spec.InputType}, not {tensor.ElementType}";
         if (!tensor.Shape.SequenceEqual(Spec.InputShape))
             return $"model {Spec.Id} takes shape [{string.Join(", ", Spec.InputShape)}], not [{string.Join(", ", tensor.Shape)}]";
-        if (tensor.Length != Spec.InputElementsPerSample)
-            return $"shape [{string.Join(", ", tensor.Shape)}] needs {Spec.InputElementsPerSample} values, got {tensor.Length}";
+        if (tensor.Length != _inputElementsPerSample)
+            return $"shape [{string.Join(", ", tensor.Shape)}] needs {_inputElementsPerSample} values, got {tensor.Length}";
         if (tensor.Float32Values is { } values && !AllFinite(values))
             return "input holds NaN or infinity";
         return null;
@@ -83,7 +86,7 @@ public sealed class TensorModel(ModelSpec spec, Func<Tensor, Tensor> forward, De
 
     private void Pack<T>(Span<T> buffer, IReadOnlyList<TensorInput> rows, int paddedRows, Func<TensorInput, T[]> valuesOf)
     {
-        var perRow = Spec.InputElementsPerSample;
+        var perRow = _inputElementsPerSample;
         for (var i = 0; i < rows.Count; i++) valuesOf(rows[i]).CopyTo(buffer.Slice(i * perRow, perRow));
         buffer.Slice(rows.Count * perRow, (paddedRows - rows.Count) * perRow).Clear(); // padding rows are zeros
     }
