@@ -7,7 +7,7 @@ namespace Zone.Inference.Commitments;
 /// Standard SHA-256 for the short messages hashed once per job: output commitments, Merkle leaves and nodes.
 /// .NET's SHA256 goes through OpenSSL's EVP layer, whose per-call bookkeeping (error-queue clearing, context setup
 /// and free) costs several times the hash itself on short inputs. Measured here on 74 bytes (a classifier's
-/// commitment layout): <c>SHA256.HashData</c> 560-770 ns, a reused <c>IncrementalHash</c> 340 ns, OpenSSL's
+/// commitment layout is 66; both are two SHA-256 blocks): <c>SHA256.HashData</c> 560-770 ns, a reused <c>IncrementalHash</c> 340 ns, OpenSSL's
 /// low-level <c>SHA256_Init/Update/Final</c> on a stack context 72-95 ns (the compression runs on SHA-NI either way).
 /// So inputs up to <see cref="MaxDirectBytes"/> call those three functions of the libcrypto .NET itself loads;
 /// longer inputs, and machines where that libcrypto or its low-level functions are missing, use .NET's SHA256.
