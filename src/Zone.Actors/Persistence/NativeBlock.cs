@@ -38,6 +38,16 @@ internal sealed unsafe partial class NativeBlock : IDisposable
 
     public int Length { get; }
 
+    /// <summary>
+    /// Writes a byte in every page, so that the kernel maps them now rather than at the first real write (a huge page is
+    /// mapped, and zeroed, by its first byte's write; the other writes then find it mapped).
+    /// </summary>
+    public void Touch()
+    {
+        ObjectDisposedException.ThrowIf(_memory is null, this);
+        for (var i = 0; i < Length; i += Environment.SystemPageSize) Volatile.Write(ref _memory[i], (byte)0);
+    }
+
     public Span<byte> Slice(int offset, int length)
     {
         ObjectDisposedException.ThrowIf(_memory is null, this);

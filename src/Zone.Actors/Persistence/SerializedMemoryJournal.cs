@@ -13,8 +13,9 @@ namespace Zone.Actors.Persistence;
 /// each event is encoded straight onto the end of 2 MB chunks of native memory (<see cref="NativeBlock"/>, huge pages), which
 /// the collector neither traces nor moves: kept as one array per event the bytes would still be copied from generation to
 /// generation as the journal grows (tens of MB a second on the ledger bench), and an array per event, or chunks on the
-/// large-object heap, were fresh 4 KB pages to fault in. Deleting events forgets them but leaves their bytes in the
-/// chunks until the journal stops. Configured by <see cref="MemoryPersistence"/>.
+/// large-object heap, were fresh 4 KB pages to fault in. The next chunk is touched ahead on another thread
+/// (<see cref="PretouchedBlocks"/>). Deleting events forgets them but leaves their bytes in the chunks until the journal
+/// stops. Configured by <see cref="MemoryPersistence"/>.
 /// Every call completes before it returns; the lock only guards against Akka ever calling from two threads at once.
 /// </summary>
 public sealed class SerializedMemoryJournal : AsyncWriteJournal
@@ -33,6 +34,7 @@ public sealed class SerializedMemoryJournal : AsyncWriteJournal
 
     private readonly Dictionary<string, Stream> _streams = new(StringComparer.Ordinal);
     private readonly List<NativeBlock> _chunks = [];
+    private readonly PretouchedBlocks _freshChunks = new(ChunkBytes);
     private int _chunkUsed;
     private readonly Lock _gate = new();
     private readonly PayloadSerialization _serialization;
@@ -118,7 +120,7 @@ public sealed class SerializedMemoryJournal : AsyncWriteJournal
     {
         if (_chunks.Count == 0 || _chunkUsed + bytes.Length > _chunks[^1].Length)
         {
-            _chunks.Add(new NativeBlock(Math.Max(ChunkBytes, bytes.Length)));
+            _chunks.Add(bytes.Length <= ChunkBytes ? _freshChunks.Take() : new NativeBlock(bytes.Length));
             _chunkUsed = 0;
         }
         bytes.CopyTo(_chunks[^1].Slice(_chunkUsed, bytes.Length));
@@ -134,6 +136,7 @@ public sealed class SerializedMemoryJournal : AsyncWriteJournal
         {
             foreach (var chunk in _chunks) chunk.Dispose();
             _chunks.Clear();
+            _freshChunks.Dispose();
             _streams.Clear();
         }
     }

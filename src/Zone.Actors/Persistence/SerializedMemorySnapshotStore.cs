@@ -9,8 +9,8 @@ namespace Zone.Actors.Persistence;
 /// object graph. Only the latest snapshots matter for recovery, but all are kept until deleted, as a durable store does.
 /// A partition's snapshot holds its whole dedup or settled window (tens of MB at the defaults), so the store encodes with
 /// a writer it keeps, whose buffer grows once instead of on every snapshot, and keeps each snapshot's bytes in a
-/// <see cref="NativeBlock"/> of its own, freed when the snapshot is deleted: both had been fresh large arrays, and
-/// their first touches a third of the ledger bench's page faults.
+/// <see cref="NativeBlock"/> of its own: both had been fresh large arrays, and their first touches a third of the ledger
+/// bench's page faults. A deleted snapshot's block is kept for the next snapshot rather than freed (see <see cref="Recycle"/>).
 /// Like the journal, every call completes before it returns, and a lock guards the table.
 /// </summary>
 public sealed class SerializedMemorySnapshotStore : SnapshotStore
@@ -21,6 +21,7 @@ public sealed class SerializedMemorySnapshotStore : SnapshotStore
     private readonly Lock _gate = new();
     private readonly PayloadSerialization _serialization;
     private readonly ZoneWriter _writer = new();
+    private readonly List<NativeBlock> _spare = [];
 
     public SerializedMemorySnapshotStore() => _serialization = new PayloadSerialization(Context.System);
 
@@ -39,9 +40,9 @@ public sealed class SerializedMemorySnapshotStore : SnapshotStore
     {
         lock (_gate)
         {
-            var (serializerId, manifest, (block, length)) = _serialization.Serialize(snapshot, static bytes =>
+            var (serializerId, manifest, (block, length)) = _serialization.Serialize(snapshot, bytes =>
             {
-                var block = new NativeBlock(bytes.Length);
+                var block = TakeBlock(bytes.Length);
                 bytes.CopyTo(block.Slice(0, bytes.Length));
                 return (block, bytes.Length);
             }, _writer);
@@ -74,15 +75,48 @@ public sealed class SerializedMemorySnapshotStore : SnapshotStore
         base.PostStop();
         lock (_gate)
         {
-            foreach (var saved in _snapshots.Values) Remove(saved, _ => true);
+            foreach (var block in _snapshots.Values.SelectMany(saved => saved).Select(s => s.Bytes).Concat(_spare)) block.Dispose();
             _snapshots.Clear();
+            _spare.Clear();
         }
     }
 
-    private static void Remove(List<Stored> saved, Predicate<Stored> match)
+    private void Remove(List<Stored> saved, Predicate<Stored> match)
     {
-        foreach (var snapshot in saved.Where(s => match(s))) snapshot.Bytes.Dispose();
+        var removed = saved.Where(s => match(s)).Select(s => s.Bytes).ToList();
         saved.RemoveAll(match);
+        foreach (var block in removed) Recycle(block);
+    }
+
+    /// <summary>The smallest kept block that holds <paramref name="bytes"/>, or a new one.</summary>
+    private NativeBlock TakeBlock(int bytes)
+    {
+        var best = -1;
+        for (var i = 0; i < _spare.Count; i++)
+            if (_spare[i].Length >= bytes && (best < 0 || _spare[i].Length < _spare[best].Length)) best = i;
+        if (best < 0) return new NativeBlock(bytes);
+        var block = _spare[best];
+        _spare.RemoveAt(best);
+        return block;
+    }
+
+    /// <summary>
+    /// Keeps a deleted snapshot's block for the next snapshot. Under load a partition replaces its snapshot every few
+    /// seconds with one about as large (tens of MB); freed, a block's memory went back to the OS and, on this machine's
+    /// VM, to the host, so the next snapshot faulted it in again (2-3 % of the ledger bench's memory phase in the kernel
+    /// zeroing those pages). The kept blocks hold at most as many bytes as the live snapshots; beyond that the smallest
+    /// are freed.
+    /// </summary>
+    private void Recycle(NativeBlock block)
+    {
+        _spare.Add(block);
+        var live = _snapshots.Values.Sum(saved => saved.Sum(s => (long)s.Bytes.Length));
+        while (_spare.Count > 0 && _spare.Sum(b => (long)b.Length) > live)
+        {
+            var smallest = _spare.MinBy(b => b.Length)!;
+            _spare.Remove(smallest);
+            smallest.Dispose();
+        }
     }
 
     private static bool Matches(SnapshotSelectionCriteria criteria, SnapshotMetadata metadata) =>

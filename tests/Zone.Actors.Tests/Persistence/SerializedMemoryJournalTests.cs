@@ -10,7 +10,7 @@ namespace Zone.Actors.Tests.Persistence;
 /// The memory provider's journal and snapshot store (<see cref="Zone.Actors.Persistence.SerializedMemoryJournal"/>):
 /// what an entity persisted comes back after it restarts, through the serializers; a write that cannot be serialized
 /// is rejected and stores none of its events; snapshots and deletions keep the sequence numbers right; events and
-/// snapshots larger than the stores' native blocks come back whole.
+/// snapshots larger than the stores' native blocks come back whole, and so does a snapshot written into a deleted one's memory.
 /// </summary>
 public sealed class SerializedMemoryJournalTests() : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString(
     string.Join('\n', "akka.loglevel = ERROR", ZoneSerializer.Hocon, PersistenceHocon.For(Zone.Actors.Hosting.PersistenceSettings.InMemory))))
@@ -93,6 +93,32 @@ public sealed class SerializedMemoryJournalTests() : Akka.TestKit.Xunit2.TestKit
         Stop(second);
 
         Assert.Equal(new Tally(9, 2, 0), Ask(Start("e")));
+    }
+
+    [Fact]
+    public void A_snapshot_written_into_the_memory_of_a_deleted_one_comes_back_without_its_bytes()
+    {
+        // The store keeps a deleted snapshot's memory for the next snapshot: the 1 MB snapshot at 1 is deleted once the
+        // 1.5 MB one at 2 is saved, and the small one at 3 is written where the first one's bytes lie.
+        var first = Start("f");
+        first.Tell(new Add(1));
+        Snapshot(first, paddingChars: 1_000_000);
+        first.Tell(new Add(2));
+        Snapshot(first, paddingChars: 1_500_000);
+        first.Tell(new DeleteSnapshotAt(1));
+        ExpectMsg<DeleteSnapshotSuccess>();
+        first.Tell(new Add(3));
+        Snapshot(first, paddingChars: 10);
+        Stop(first);
+
+        // From the snapshot at 3 (total 6, its padding intact), nothing to replay.
+        Assert.Equal(new Tally(6, 0, 3), Ask(Start("f")));
+    }
+
+    private void Snapshot(IActorRef entity, int paddingChars)
+    {
+        entity.Tell(new TakeSnapshot(paddingChars));
+        ExpectMsg<SaveSnapshotSuccess>();
     }
 
     private IActorRef Start(string id) => Sys.ActorOf(Props.Create(() => new Tallying(id)));
