@@ -111,10 +111,11 @@ public sealed class SerializedMemorySnapshotStore : SnapshotStore
     {
         _spare.Add(block);
         var live = _snapshots.Values.Sum(saved => saved.Sum(s => (long)s.Bytes.Length));
-        while (_spare.Count > 0 && _spare.Sum(b => (long)b.Length) > live)
+        for (var kept = _spare.Sum(b => (long)b.Length); kept > live;)
         {
             var smallest = _spare.MinBy(b => b.Length)!;
             _spare.Remove(smallest);
+            kept -= smallest.Length;
             smallest.Dispose();
         }
     }

@@ -40,8 +40,7 @@ public sealed class SerializedMemoryJournalTests() : Akka.TestKit.Xunit2.TestKit
     {
         var first = Start("c");
         foreach (var amount in new long[] { 1, 2, 3 }) first.Tell(new Add(amount));
-        first.Tell(new TakeSnapshot(PaddingChars: 0));
-        ExpectMsg<SaveSnapshotSuccess>();
+        Snapshot(first, paddingChars: 0);
         first.Tell(new Add(10));
         first.Tell(new DeleteEventsTo(3));
         ExpectMsg<DeleteMessagesSuccess>();
@@ -80,8 +79,7 @@ public sealed class SerializedMemoryJournalTests() : Akka.TestKit.Xunit2.TestKit
     {
         var first = Start("e");
         first.Tell(new Add(4));
-        first.Tell(new TakeSnapshot(PaddingChars: 3_000_000));
-        ExpectMsg<SaveSnapshotSuccess>();
+        Snapshot(first, paddingChars: 3_000_000);
         first.Tell(new Add(5));
         Stop(first);
 
